@@ -1,0 +1,10 @@
+"""trialkit: clinical-trial outcome records -> validated analyses -> submission-grade report."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("trialkit")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

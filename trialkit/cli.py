@@ -1,0 +1,89 @@
+"""Command line: parse arguments, call the library, map errors to exit codes.
+
+Exit status: 0 success, 2 bad input or configuration (a message, no
+traceback), 1 internal error (a bug in trialkit: please report it).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from trialkit import __version__
+from trialkit.errors import TrialkitError
+
+
+def _progress_printer():
+    stream = click.get_text_stream("stderr")
+    if not stream.isatty():
+        return lambda message: None
+    return lambda message: click.echo(f"trialkit: {message}...", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trialkit")
+def cli() -> None:
+    """trialkit: clinical-trial outcome records -> validated analyses -> PDF report.
+
+    A study is a folder holding study.yaml (or the yaml file itself); see the
+    README for its keys.
+    """
+
+
+@cli.command()
+@click.argument("study", type=click.Path(path_type=str))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Output folder (default: STUDY/output).")
+def run(study: str, out_dir: str | None) -> None:
+    """Analyse STUDY and write report.pdf, report.html, ard.csv and data_issues.csv.
+
+    Bad input stops the run with exit status 2 and a message naming the file,
+    row, column and value; nothing is written then.
+    """
+    from trialkit.pipeline import run_study
+
+    result = run_study(study, out_dir, progress=_progress_printer())
+    n_warn = len(result.issues)
+    click.echo(f"wrote {', '.join(result.files)} to {result.out_dir}"
+               + (f" ({n_warn} data finding(s) listed in data_issues.csv)" if n_warn else ""))
+
+
+@cli.command()
+@click.argument("study", type=click.Path(path_type=str))
+def validate(study: str) -> None:
+    """Load and validate STUDY only, and print every finding.
+
+    Exit status 2 when a finding is fatal (severity error), else 0.
+    """
+    from trialkit.pipeline import check_study
+
+    _config, checked = check_study(study, progress=_progress_printer())
+    for issue in checked.issues:
+        click.echo(f"{issue.severity}: {issue.check}: {issue.describe()}")
+    n_err = len(checked.errors)
+    click.echo(f"{n_err} error(s), {len(checked.issues) - n_err} warning(s)")
+    if n_err:
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        cli.main(args=argv, prog_name="trialkit", standalone_mode=False)
+    except TrialkitError as exc:
+        click.echo(f"trialkit: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("trialkit: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except SystemExit:
+        raise
+    except Exception:
+        click.echo("trialkit: internal error (a bug in trialkit; please report it with this output):", err=True)
+        traceback.print_exc()
+        sys.exit(1)

@@ -1,0 +1,188 @@
+"""Results dataset (ARD) -> plain dicts for the templates.
+
+The report reads only the ARD, the data-issues table and the study's labels
+from the configuration: never raw records or result objects. Numbers stay
+unformatted here; each table cell says what kind of number it holds and the
+template's ``fmt_cell`` filter formats it.
+
+A cell is ``{"kind": ..., "value": ...}`` with kind ``text``, ``int``,
+``num`` (with ``decimals``), ``p``, ``pair`` (``a (b)``, e.g. mean (SD)),
+``ci`` (``(lo, hi)``), ``range`` (``lo, hi``) or ``pct``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trialkit.config import StudyConfig
+
+P = "p"
+
+
+def _cell(kind: str, value, decimals: int = 0) -> dict:
+    return {"kind": kind, "value": value, "decimals": decimals}
+
+
+def text(value: str) -> dict:
+    return _cell("text", value)
+
+
+class _Lookup:
+    """Fast access to one analysis's values: (measure, group_var, group, visit) -> {stat: value}."""
+
+    def __init__(self, ard: pd.DataFrame, analysis: str) -> None:
+        part = ard[ard["analysis"] == analysis]
+        self.table: dict[tuple, dict[str, float]] = {}
+        for row in part.itertuples(index=False):
+            key = (row.measure, row.group_var, row.group, row.visit)
+            self.table.setdefault(key, {})[row.stat] = row.value
+        self.groups = list(dict.fromkeys((r.group_var, r.group) for r in part.itertuples(index=False)))
+
+    def get(self, measure: str, group_var: str, group: str, visit: str = "") -> dict[str, float] | None:
+        return self.table.get((measure, group_var, group, visit))
+
+
+def _group_label(group_var: str, group: str, population: dict) -> str:
+    name = "Overall" if group_var == "overall" else f"{group_var} {group}"
+    n = population.get((group_var, group))
+    return f"{name} (N={n:.0f})" if n is not None else name
+
+
+def _summary_rows(stats: _Lookup, measure: str, visits: list[str], d: int, population: dict) -> list[dict]:
+    blocks = []
+    for group_var, group in stats.groups:
+        rows = []
+        for visit in visits:
+            s = stats.get(measure, group_var, group, visit)
+            if s is None:
+                continue
+            rows.append([
+                text(visit),
+                _cell("int", s["n"]),
+                _cell("pair", (s["mean"], s["sd"]), d + 1),
+                _cell("num", s["se"], d + 2),
+                _cell("num", s["median"], d + 1),
+                _cell("range", (s["q1"], s["q3"]), d + 1),
+                _cell("range", (s["min"], s["max"]), d),
+            ])
+        blocks.append({"label": _group_label(group_var, group, population), "rows": rows})
+    return blocks
+
+
+SUMMARY_COLUMNS = ["Visit", "n", "Mean (SD)", "SE", "Median", "Q1, Q3", "Min, Max"]
+
+
+def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) -> dict:
+    """Everything the report template prints, as plain dicts and lists.
+
+    Parameters
+    ----------
+    ard : DataFrame
+        The results dataset (columns of :data:`trialkit.results.ARD_COLUMNS`).
+    issues : DataFrame
+        The data-issues listing (columns of :data:`trialkit.validation.ISSUE_COLUMNS`).
+    config : StudyConfig
+        Supplies the study id and title, visit and measure labels.
+    """
+    visits = config.visits
+    conf = f"{100 * (1 - config.alpha):g}%"
+    population = {
+        (r.group_var, r.group): r.value
+        for r in ard[(ard["analysis"] == "population") & (ard["stat"] == "n")].itertuples(index=False)
+    }
+    descriptive = _Lookup(ard, "descriptive")
+    change = _Lookup(ard, "change")
+    ttest = _Lookup(ard, "paired_t")
+    wilcox = _Lookup(ard, "wilcoxon")
+    responder = _Lookup(ard, "responder")
+    contrast = f"{visits.endpoint} - {visits.baseline}"
+
+    measures = []
+    for name, spec in config.measures.items():
+        d = spec.decimals
+        label = spec.label or name
+        direction = "lower = better" if spec.direction == "lower_better" else "higher = better"
+        tables = []
+        if descriptive.groups:
+            tables.append({
+                "title": f"{name}: observed values by visit",
+                "population": "Subjects with an observed value at the visit (observed cases, no imputation).",
+                "columns": SUMMARY_COLUMNS,
+                "blocks": _summary_rows(descriptive, name, visits.order, d, population),
+                "footnote": f"{label}, range {spec.min:g}-{spec.max:g} ({direction}). SD: standard deviation; "
+                "SE: standard error of the mean. Quartiles by SAS's default definition (QNTLDEF=5).",
+            })
+        if change.groups:
+            tables.append({
+                "title": f"{name}: change from {visits.baseline} by visit",
+                "population": f"Subjects with observed {visits.baseline} and visit values.",
+                "columns": SUMMARY_COLUMNS,
+                "blocks": _summary_rows(change, name, visits.post_baseline, d, population),
+                "footnote": f"Change = visit value - {visits.baseline} value; negative change = lower score.",
+            })
+        if ttest.groups:
+            tables.append({
+                "title": f"{name}: {visits.endpoint} vs {visits.baseline}, paired t-test",
+                "population": f"Subjects with observed {visits.baseline} and {visits.endpoint} values (complete pairs).",
+                "columns": ["Group", "n", f"Mean change ({contrast})", f"{conf} CI", "t", "df", "p-value", "Cohen's dz"],
+                "blocks": [{"label": "", "rows": [
+                    [text(_group_label(gv, g, population)), _cell("int", t["n"]), _cell("num", t["estimate"], d + 2),
+                     _cell("ci", (t["ci_lower"], t["ci_upper"]), d + 2), _cell("num", t["statistic"], 2),
+                     _cell("num", t["df"], 0), _cell(P, t["p_value"]), _cell("num", t["effect_size"], 2)]
+                    for gv, g in ttest.groups if (t := ttest.get(name, gv, g)) is not None]}],
+                "footnote": "Mean of the paired differences with its t-based CI; two-sided p-value. "
+                "Cohen's dz = mean / SD of the paired differences.",
+            })
+        if wilcox.groups:
+            tables.append({
+                "title": f"{name}: {visits.endpoint} vs {visits.baseline}, Wilcoxon signed-rank test",
+                "population": f"Subjects with observed {visits.baseline} and {visits.endpoint} values (complete pairs).",
+                "columns": ["Group", "n", "V", "p-value", f"HL estimate ({contrast})", f"{conf} CI", "Rank-biserial r"],
+                "blocks": [{"label": "", "rows": [
+                    [text(_group_label(gv, g, population)), _cell("int", w["n"]), _cell("num", w["statistic"], 1),
+                     _cell(P, w["p_value"]), _cell("num", w["estimate"], d + 2),
+                     _cell("ci", (w["ci_lower"], w["ci_upper"]), d + 2), _cell("num", w["effect_size"], 2)]
+                    for gv, g in wilcox.groups if (w := wilcox.get(name, gv, g)) is not None]}],
+                "footnote": "V: sum of the ranks of the positive differences. Normal approximation with tie-corrected "
+                "variance and continuity correction, zero differences dropped, as R wilcox.test(exact = FALSE, "
+                "correct = TRUE). HL: Hodges-Lehmann estimate, the median of the Walsh averages of all paired "
+                "differences (zeros included), with the distribution-free CI from their order statistics "
+                "(exact signed-rank critical value). Rank-biserial r = (R+ - R-) / (R+ + R-) over non-zero differences.",
+            })
+        if responder.groups and spec.responder_max is not None:
+            rows = []
+            for group_var, group in responder.groups:
+                r = responder.get(name, group_var, group, visits.endpoint)
+                if r is None:
+                    continue
+                rows.append([text(_group_label(group_var, group, population)), _cell("int", r["n"]),
+                             _cell("int", r["n_responders"]), _cell("pct", r["proportion"]),
+                             _cell("ci", (100 * r["ci_lower"], 100 * r["ci_upper"]), 1)])
+            tables.append({
+                "title": f"{name}: responders at {visits.endpoint}",
+                "population": f"Subjects with an observed {visits.endpoint} value.",
+                "columns": ["Group", "N", "Responders", "%", f"{conf} CI (%)"],
+                "blocks": [{"label": "", "rows": rows}],
+                "footnote": f"Responder: {name} <= {spec.responder_max:g} at {visits.endpoint}. "
+                "Exact (Clopper-Pearson) confidence interval.",
+            })
+        measures.append({"name": name, "label": label, "tables": tables})
+
+    issue_rows = [
+        [text(r.severity), text(r.check), text(r.file), text("" if pd.isna(r.row) else f"{int(r.row)}"),
+         text(r.column), text(r.value), text(r.subject), text(r.visit), text(r.measure), text(r.message)]
+        for r in issues.itertuples(index=False)
+    ]
+    return {
+        "study": {"id": config.study.id, "title": config.study.title},
+        "populations": [
+            {"label": _group_label(gv, g, population), "n": n} for (gv, g), n in population.items()
+        ],
+        "measures": measures,
+        "issues": {
+            "columns": ["Severity", "Check", "File", "Row", "Column", "Value", "Subject", "Visit", "Measure", "Finding"],
+            "rows": issue_rows,
+            "n_errors": int((issues["severity"] == "error").sum()) if len(issues) else 0,
+            "n_warnings": int((issues["severity"] == "warning").sum()) if len(issues) else 0,
+        },
+    }

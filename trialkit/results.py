@@ -1,0 +1,125 @@
+"""Analyses -> the long results dataset (ARD) that the report is rendered from.
+
+Columns (a contract: extend, never rename): ``analysis, measure, group_var,
+group, visit, contrast, stat, value``. ``value`` is kept at full precision;
+NaN means "not estimable" (e.g. an SD from one observation) and is written as
+an empty cell.
+
+analysis values: ``population`` (subjects per group, stat ``n``),
+``descriptive``, ``change``, ``paired_t``, ``wilcoxon``, ``responder``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pandas as pd
+
+from trialkit.config import StudyConfig
+from trialkit.derivations import AnalysisData
+from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
+
+ARD_COLUMNS = ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value"]
+OVERALL = ("overall", "all")
+
+
+def _natural_key(text: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def groups(frame: pd.DataFrame, config: StudyConfig) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Yield ``(group_var, group, rows)``: the whole population, then each subgroup level.
+
+    Subjects with an empty subgroup value are left out of that subgroup's
+    levels (validation reported them).
+    """
+    yield (*OVERALL, frame)
+    for var in config.subjects.subgroups:
+        present = frame[frame[var] != ""]
+        for level in sorted(present[var].unique(), key=_natural_key):
+            yield var, level, present[present[var] == level]
+
+
+def _rows(analysis: str, measure: str, group_var: str, group: str, visit: str, contrast: str, result) -> pd.DataFrame:
+    frame = result.to_frame()
+    return frame.assign(analysis=analysis, measure=measure, group_var=group_var, group=group,
+                        visit=visit, contrast=contrast)[ARD_COLUMNS]
+
+
+def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """Run every configured analysis, overall and by subgroup, into one long table.
+
+    Parameters
+    ----------
+    data : AnalysisData
+        Derived tables from :func:`trialkit.derivations.derive`.
+    subjects : DataFrame
+        Validated subjects (``subject`` and subgroup columns); the population
+        counts are the subjects with at least one analysable record.
+    config : StudyConfig
+
+    Returns
+    -------
+    DataFrame
+        Columns ``analysis, measure, group_var, group, visit, contrast, stat, value``
+        in a fixed order: population, then per measure (study.yaml order)
+        descriptive, change, paired_t, wilcoxon, responder; within each, groups
+        (overall first) and visits in visit order.
+    """
+    visits = config.visits
+    alpha = config.alpha
+    contrast_end = f"{visits.endpoint} - {visits.baseline}"
+    parts: list[pd.DataFrame] = []
+    analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
+    for group_var, group, rows in groups(analysed, config):
+        parts.append(pd.DataFrame([["population", "", group_var, group, "", "", "n", float(len(rows))]], columns=ARD_COLUMNS))
+    wanted = set(config.analyses)
+    for measure in config.measures:
+        values = data.values[data.values["measure"] == measure]
+        change = data.change[data.change["measure"] == measure]
+        endpoint = data.endpoint[data.endpoint["measure"] == measure]
+        responders = data.responders[data.responders["measure"] == measure]
+        if "descriptive" in wanted:
+            for group_var, group, rows in groups(values, config):
+                for visit in visits.order:
+                    summary = summarize(rows.loc[rows["visit"] == visit, "value"])
+                    parts.append(_rows("descriptive", measure, group_var, group, visit, "", summary))
+            for group_var, group, rows in groups(change, config):
+                for visit in visits.post_baseline:
+                    summary = summarize(rows.loc[rows["visit"] == visit, "change"])
+                    parts.append(_rows("change", measure, group_var, group, visit, f"{visit} - {visits.baseline}", summary))
+        for name, test in (("paired_t", paired_t), ("wilcoxon", wilcoxon)):
+            if name in wanted:
+                for group_var, group, rows in groups(endpoint, config):
+                    result = test(rows["value"], rows["base"], alpha=alpha)
+                    parts.append(_rows(name, measure, group_var, group, "", contrast_end, result))
+        if "responder" in wanted and config.measures[measure].responder_max is not None:
+            for group_var, group, rows in groups(responders, config):
+                parts.append(_rows("responder", measure, group_var, group, visits.endpoint, "", responder_rate(rows["responder"], alpha=alpha)))
+    ard = pd.concat(parts, ignore_index=True)
+    ard["value"] = ard["value"].astype(float)
+    return ard
+
+
+def format_full(value: float) -> str:
+    """A number as written to CSV: shortest text that reads back to the same float; NaN -> ''."""
+    if value != value:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def ard_to_csv(ard: pd.DataFrame) -> str:
+    """The ARD as CSV text with fixed row order and float formatting."""
+    out = ard.copy()
+    out["value"] = out["value"].map(format_full)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def read_ard(path) -> pd.DataFrame:
+    """Read an ``ard.csv`` back with the types :func:`build_ard` produced."""
+    ard = pd.read_csv(path, dtype={c: str for c in ARD_COLUMNS if c != "value"}, keep_default_na=False)
+    ard["value"] = pd.to_numeric(ard["value"].replace("", float("nan")), errors="raise").astype(float)
+    return ard

@@ -1,0 +1,18 @@
+"""Statistical methods: one function per method, results as frozen objects with ``.to_frame()``."""
+
+from trialkit.stats.descriptive import Summary, descriptive, summarize
+from trialkit.stats.paired import PairedTestResult, hodges_lehmann, paired_t, wilcoxon
+from trialkit.stats.responder import ProportionResult, clopper_pearson, responder_rate
+
+__all__ = [
+    "PairedTestResult",
+    "ProportionResult",
+    "Summary",
+    "clopper_pearson",
+    "descriptive",
+    "hodges_lehmann",
+    "paired_t",
+    "responder_rate",
+    "summarize",
+    "wilcoxon",
+]
