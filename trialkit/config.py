@@ -44,6 +44,9 @@ class DataFiles(_Strict):
     layout: Literal["long", "wide"] = "long"
     columns: Columns = Columns()
     encoding: str = "utf-8"
+    #: keep only records whose column holds one of the listed values (as text; "" = empty), e.g. the
+    #: ADaM analysis records ``{ANL01FL: [Y]}``. Each record left out is listed as a finding.
+    filter: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _long_needs_measure_and_value(self) -> DataFiles:

@@ -104,8 +104,8 @@ class ValidatedStudy:
         lines = [f"  {e.describe()}" for e in errors[:MAX_LISTED]]
         if len(errors) > MAX_LISTED:
             lines.append(f"  ... and {len(errors) - MAX_LISTED} more (run `trialkit validate` to list all)")
-        noun = "problem" if len(errors) == 1 else "problems"
-        raise DataError(f"{len(errors)} data {noun} stop the analysis:\n" + "\n".join(lines))
+        noun = "problem stops" if len(errors) == 1 else "problems stop"
+        raise DataError(f"{len(errors)} data {noun} the analysis:\n" + "\n".join(lines))
 
 
 def _suggest(value: str, choices: list[str]) -> str:
@@ -129,11 +129,12 @@ def _parse_numbers(raw: pd.Series) -> pd.Series:
 
 def _check_config_against_data(records: pd.DataFrame, config: StudyConfig) -> None:
     file = records["file"].iat[0] if len(records) else str(config.data.records)
+    yaml_name = config.source.name if config.source else "study.yaml"
     seen_visits = set(records["visit"])
     for visit in config.visits.order:
         if visit not in seen_visits:
             raise ConfigError(
-                f"visits.order: visit {visit!r} does not occur in {file} "
+                f"{yaml_name}: visits.order: visit {visit!r} does not occur in {file} "
                 f"(column {config.data.columns.visit}){_suggest(visit, sorted(seen_visits))}; "
                 "the visit labels must match the data exactly"
             )
@@ -142,7 +143,7 @@ def _check_config_against_data(records: pd.DataFrame, config: StudyConfig) -> No
         for measure in config.measures:
             if measure not in seen_measures:
                 raise ConfigError(
-                    f"measures: measure {measure!r} does not occur in {file} "
+                    f"{yaml_name}: measures: measure {measure!r} does not occur in {file} "
                     f"(column {config.data.columns.measure}){_suggest(measure, sorted(seen_measures))}"
                 )
 
@@ -208,7 +209,16 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
 
     records = records.assign(value=_parse_numbers(records["raw_value"]))
     keep = np.ones(len(records), dtype=bool)
+    for column, allowed in config.data.filter.items():
+        for i in np.flatnonzero(keep & ~records[f"where:{column}"].isin(allowed).to_numpy()):
+            r = records.iloc[i]
+            found.add("warning", "filtered", file=r["file"], row=r["row"], column=column, value=r[f"where:{column}"],
+                      subject=r["subject"], visit=r["visit"], measure=r["measure"],
+                      message=f"excluded by data.filter ({column} must be one of {allowed}): record not analysed")
+            keep[i] = False
     for i, r in enumerate(records.itertuples()):
+        if not keep[i]:
+            continue
         if r.subject == "":
             found.add("error", "empty_subject", file=r.file, row=r.row, column=id_col,
                       message="empty subject id; every record needs one")
@@ -264,17 +274,19 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
         found.add("warning", "subject_without_records", file=r.file, row=r.row, column=id_col, value=r.subject,
                   subject=r.subject, message="subject has no analysable records: contributes to no analysis")
 
-    _missing_visits(usable, blanks, subjects, config, found)
+    reported = records[~keep & (records["raw_value"] != "")]  # excluded values already have their own finding
+    _missing_visits(usable, blanks, reported, subjects, config, found)
 
     clean = usable[["subject", "visit", "measure", "value", "dose", "file", "row"]].reset_index(drop=True)
     return ValidatedStudy(records=clean, subjects=subjects.reset_index(drop=True), issues=tuple(found.items))
 
 
-def _missing_visits(usable: pd.DataFrame, blanks: pd.DataFrame, subjects: pd.DataFrame,
+def _missing_visits(usable: pd.DataFrame, blanks: pd.DataFrame, reported: pd.DataFrame, subjects: pd.DataFrame,
                     config: StudyConfig, found: _Findings) -> None:
     """Report each expected subject x visit x measure that has no value, and what it costs."""
     visits = config.visits
     observed = {(r.subject, r.visit, r.measure): r.row for r in usable.itertuples()}
+    skip = set(zip(reported["subject"], reported["visit"], reported["measure"]))
     blank_rows = {(r.subject, r.visit, r.measure): (r.file, r.row, r.column) for r in blanks.itertuples()}
     records_file = usable["file"].iat[0] if len(usable) else (blanks["file"].iat[0] if len(blanks) else "")
     analysed = [s for s in subjects["subject"] if s != "" and s in set(usable["subject"])]
@@ -282,7 +294,7 @@ def _missing_visits(usable: pd.DataFrame, blanks: pd.DataFrame, subjects: pd.Dat
         for measure in config.measures:
             has_base = (subject, visits.baseline, measure) in observed
             for visit in visits.order:
-                if (subject, visit, measure) in observed:
+                if (subject, visit, measure) in observed or (subject, visit, measure) in skip:
                     continue
                 file, row, column = blank_rows.get((subject, visit, measure), (records_file, None, ""))
                 if visit == visits.baseline:

@@ -67,6 +67,11 @@ def _text_column(table: RawTable, column: str) -> pd.Series:
     return table.frame[column].map(cell_text).astype(object)
 
 
+def _filter_columns(table: RawTable, config: StudyConfig) -> dict[str, pd.Series]:
+    _require_columns(table, {f"data.filter ({c})": c for c in config.data.filter})
+    return {f"where:{c}": _text_column(table, c) for c in config.data.filter}
+
+
 def _records_long(table: RawTable, config: StudyConfig) -> pd.DataFrame:
     cols = config.data.columns
     wanted = {
@@ -89,6 +94,7 @@ def _records_long(table: RawTable, config: StudyConfig) -> pd.DataFrame:
             "file": table.name,
             "row": [table.row_number(i) for i in range(n)],
             "column": cols.value,
+            **_filter_columns(table, config),
         }
     )
 
@@ -108,6 +114,7 @@ def _records_wide(table: RawTable, config: StudyConfig) -> pd.DataFrame:
             "dose": _text_column(table, cols.dose) if cols.dose else pd.Series([""] * n, dtype=object),
             "file": table.name,
             "row": [table.row_number(i) for i in range(n)],
+            **_filter_columns(table, config),
         }
     )
     parts = [
@@ -115,7 +122,8 @@ def _records_wide(table: RawTable, config: StudyConfig) -> pd.DataFrame:
         for measure in config.measures
     ]
     long = pd.concat(parts, ignore_index=True)
-    return long[["subject", "visit", "measure", "raw_value", "dose", "file", "row", "column"]]
+    where = [c for c in long.columns if c.startswith("where:")]
+    return long[["subject", "visit", "measure", "raw_value", "dose", "file", "row", "column", *where]]
 
 
 def _subjects(table: RawTable, config: StudyConfig) -> pd.DataFrame:

@@ -50,8 +50,12 @@ def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raw = path.read_bytes()
         line = raw[: exc.start].count(b"\n") + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        header = raw.split(b"\n", 1)[0].decode("ascii", errors="replace").strip().split(",")
+        field = raw[line_start : exc.start].count(b",")
+        column = f"column {header[field]}: " if line > 1 and field < len(header) else ""
         raise DataError(
-            f"{path.name}: row {line}: cannot be read as {encoding} "
+            f"{path.name}: row {line}: {column}cannot be read as {encoding} "
             f"(byte 0x{raw[exc.start]:02x} at position {exc.start}). "
             "Save the file as UTF-8, or set data.encoding in study.yaml (e.g. latin-1)."
         ) from None

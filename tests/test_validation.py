@@ -1,0 +1,193 @@
+"""Every bad input of the foundation issue: exit status 2 with a message naming file, row, column and value,
+or a listed finding. Nothing is written when the run stops."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.conftest import RECORDS, SUBJECTS
+from tests.helpers import run_cli
+from trialkit.config import load_config
+from trialkit.loaders import load_study
+from trialkit.validation import validate
+
+
+def _fails(capsys, study, message: str) -> None:
+    out = run_cli(capsys, "run", str(study), "--out", str(study / "out"))
+    assert out.code == 2
+    assert out.err == f"trialkit: error: {message}\n"
+    assert "Traceback" not in out.err
+    assert not (study / "out").exists(), "a failed run must write nothing"
+
+
+def _one_problem(line: str) -> str:
+    return f"1 data problem stops the analysis:\n  {line}"
+
+
+def _findings(study) -> pd.DataFrame:
+    config = load_config(study)
+    return validate(load_study(config), config).issues_frame()
+
+
+def test_value_outside_range(make_study, capsys):
+    study = make_study(records=RECORDS.replace("S2,Week 1,CGI-S,4", "S2,Week 1,CGI-S,9"))
+    _fails(capsys, study, _one_problem(
+        "records.csv: row 10: column AVAL: value '9': CGI-S must lie between 1 and 7; correct the value"))
+
+
+def test_non_numeric_value(make_study, capsys):
+    study = make_study(records=RECORDS.replace("S2,Week 1,CGI-S,4", "S2,Week 1,CGI-S,four"))
+    _fails(capsys, study, _one_problem(
+        "records.csv: row 10: column AVAL: value 'four': CGI-S value is not a number; "
+        "correct it or leave the cell empty if it was not assessed"))
+
+
+def test_duplicate_subject_visit_measure(make_study, capsys):
+    study = make_study(records=RECORDS + "S3,Week 2,CGI-I,2\n")
+    _fails(capsys, study, _one_problem(
+        "records.csv: row 20: column AVAL: value '2': second record for this subject, visit and measure "
+        "(first at row 19, value '1'); keep one"))
+
+
+def test_records_for_subject_missing_from_subjects_file(make_study, capsys):
+    study = make_study(records=RECORDS + "S9,Baseline,CGI-I,2\n")
+    _fails(capsys, study, _one_problem(
+        "records.csv: row 20: column SUBJID: value 'S9': subject has 1 record(s) but is not in the subjects "
+        "file subjects.csv; add the subject there or remove the records"))
+
+
+@pytest.mark.parametrize("word", ["maybe", "2", "unknown"])
+def test_genotype_flag_not_boolean_like(make_study, capsys, word):
+    study = make_study(subjects=SUBJECTS.replace("S2,2,0", f"S2,2,{word}"))
+    _fails(capsys, study, _one_problem(
+        f"subjects.csv: row 3: column GRM1: value '{word}': genotype flag is not boolean-like; "
+        "use 0/1, true/false, Y/N or yes/no"))
+
+
+@pytest.mark.parametrize("words", [("0", "1"), ("false", "TRUE"), ("N", "Y"), ("no", "Yes")])
+def test_genotype_flags_accept_boolean_words(make_study, words):
+    no, yes = words
+    study = make_study(subjects=f"SUBJID,TIER,GRM1\nS1,1,{yes}\nS2,2,{no}\nS3,1,{yes}\n")
+    config = load_config(study)
+    checked = validate(load_study(config), config)
+    assert checked.subjects.set_index("subject")["GRM1"].to_dict() == {"S1": True, "S2": False, "S3": True}
+
+
+def test_empty_file(make_study, capsys):
+    _fails(capsys, make_study(records=""), "records.csv: the file is empty; expected a header row and data rows")
+
+
+def test_header_only_file(make_study, capsys):
+    _fails(capsys, make_study(records="SUBJID,VISIT,PARAM,AVAL\n"), "records.csv: the file has no data rows")
+
+
+def test_missing_mapped_column(make_study, capsys):
+    study = make_study(records=RECORDS.replace("AVAL", "VALUE"))
+    _fails(capsys, study,
+           "records.csv: row 1: column 'AVAL' (from data.columns.value in study.yaml) not found; the file has "
+           "columns: SUBJID, VISIT, PARAM, VALUE. Rename the column or change data.columns.value.")
+
+
+def test_missing_genotype_column_in_subjects(make_study, capsys):
+    study = make_study(subjects="SUBJID,TIER\nS1,1\nS2,2\nS3,1\n")
+    _fails(capsys, study,
+           "subjects.csv: row 1: column 'GRM1' (from subjects.genotype_flags (GRM1) in study.yaml) not found; the "
+           "file has columns: SUBJID, TIER. Rename the column or change subjects.genotype_flags (GRM1).")
+
+
+def test_unreadable_encoding(make_study, capsys):
+    text = RECORDS + "S\xe9,Baseline,CGI-S,3\n"
+    study = make_study(records=text.encode("latin-1"))
+    _fails(capsys, study,
+           "records.csv: row 20: column SUBJID: cannot be read as utf-8 (byte 0xe9 at position 361). "
+           "Save the file as UTF-8, or set data.encoding in study.yaml (e.g. latin-1).")
+
+
+def test_declared_encoding_is_used(make_study):
+    study = make_study(config={"data": {"encoding": "latin-1"}},
+                       records=(RECORDS + "S3,Week 1,CGI-S,5\n").replace("S3", "S\xe9").encode("latin-1"),
+                       subjects=SUBJECTS.replace("S3", "S\xe9").encode("latin-1"))
+    config = load_config(study)
+    checked = validate(load_study(config), config)
+    assert "S\xe9" in set(checked.records.subject)
+
+
+def test_unreadable_file(make_study, capsys):
+    study = make_study(records=b"this is not a spreadsheet", records_name="records.xlsx")
+    _fails(capsys, study,
+           "records.xlsx: cannot be read as a .xlsx file (BadZipFile: File is not a zip file). "
+           "Check that the file is not damaged and that its extension matches its content.")
+
+
+def test_unknown_extension(make_study, capsys):
+    study = make_study(records_name="records.txt")
+    _fails(capsys, study, "records.txt: unknown file type '.txt'; trialkit reads .csv, .xlsx, .xpt, .sas7bdat, .parquet")
+
+
+def test_all_fatal_problems_are_listed_at_once(make_study, capsys):
+    records = RECORDS.replace("S2,Week 1,CGI-S,4", "S2,Week 1,CGI-S,9").replace("S1,Week 1,CGI-I,3", "S1,Week 1,CGI-I,x")
+    out = run_cli(capsys, "validate", str(make_study(records=records)))
+    assert out.code == 2
+    assert "error: non_numeric: records.csv: row 5: column AVAL: value 'x'" in out.out
+    assert "error: out_of_range: records.csv: row 10: column AVAL: value '9'" in out.out
+    assert out.out.endswith("2 error(s), 0 warning(s)\n")
+
+
+# ---- findings: listed, the run goes on, nothing dropped silently --------------------------------------------
+
+def test_visit_not_in_configured_list_is_listed_and_excluded(make_study):
+    study = make_study(records=RECORDS + "S3,Unscheduled,CGI-I,2\n")
+    issues = _findings(study)
+    row = issues[issues.check == "unknown_visit"].iloc[0]
+    assert (row.severity, row.file, row.row, row.column, row.value) == ("warning", "records.csv", 20, "VISIT", "Unscheduled")
+    assert row.message == "visit not in visits.order of study.yaml: record excluded from all analyses"
+
+
+def test_visit_spelling_is_suggested(make_study):
+    issues = _findings(make_study(records=RECORDS + "S3,Week  2,CGI-I,2\n"))
+    assert issues[issues.check == "unknown_visit"].message.iat[0].endswith("(did you mean 'Week 2'?)")
+
+
+def test_subject_without_records(make_study):
+    issues = _findings(make_study(subjects=SUBJECTS + "S4,3,0\n"))
+    row = issues[issues.check == "subject_without_records"].iloc[0]
+    assert (row.severity, row.file, row.row, row.column, row.value) == ("warning", "subjects.csv", 5, "SUBJID", "S4")
+
+
+def test_missing_baseline_lists_the_records_it_excludes(make_study):
+    issues = _findings(make_study(records=RECORDS.replace("S2,Baseline,CGI-S,4\n", "")))
+    row = issues[issues.check == "missing_baseline"].iloc[0]
+    assert (row.subject, row.measure, row.visit) == ("S2", "CGI-S", "Baseline")
+    assert row.message == ("no Baseline CGI-S: the subject is excluded from change-from-baseline and "
+                           "baseline-vs-Week 2 analyses of CGI-S; records not used there: Week 1 (row 9), Week 2 (row 11)")
+
+
+def test_blank_value_is_a_missing_visit_with_its_row(make_study):
+    issues = _findings(make_study(records=RECORDS.replace("S2,Week 1,CGI-S,4", "S2,Week 1,CGI-S,")))
+    row = issues[issues.check == "missing_visit"].iloc[0]
+    assert (row.row, row.column, row.subject, row.visit, row.measure) == (10, "AVAL", "S2", "Week 1", "CGI-S")
+
+
+def test_missing_endpoint_names_responder_exclusion_only_for_responder_measures(make_study):
+    records = RECORDS.replace("S2,Week 2,CGI-S,4\n", "").replace("S2,Week 2,CGI-I,3\n", "")
+    issues = _findings(make_study(records=records)).set_index("measure")
+    assert "responder" not in issues.loc["CGI-S", "message"]
+    assert issues.loc["CGI-I", "message"].startswith(
+        "no Week 2 CGI-I: the subject is excluded from baseline-vs-Week 2 tests and the Week 2 responder analysis")
+
+
+def test_missing_subgroup_value(make_study):
+    issues = _findings(make_study(subjects=SUBJECTS.replace("S2,2,0", "S2,,0")))
+    row = issues[issues.check == "missing_subgroup"].iloc[0]
+    assert (row.row, row.column, row.message) == (3, "TIER", "no TIER value: subject excluded from analyses by TIER")
+
+
+def test_findings_are_written_and_excluded_records_unused(make_study, tmp_path, capsys):
+    study = make_study(records=RECORDS + "S3,Unscheduled,CGI-I,2\n")
+    out = run_cli(capsys, "run", str(study), "--out", str(tmp_path / "out"))
+    assert out.code == 0
+    issues = pd.read_csv(tmp_path / "out" / "data_issues.csv")
+    assert list(issues.check) == ["unknown_visit"]
+    ard = pd.read_csv(tmp_path / "out" / "ard.csv", keep_default_na=False)
+    assert set(ard.visit) - {""} == {"Baseline", "Week 1", "Week 2"}
