@@ -41,10 +41,8 @@ def groups(frame: pd.DataFrame, config: StudyConfig) -> Iterator[tuple[str, str,
             yield var, level, present[present[var] == level]
 
 
-def _rows(analysis: str, measure: str, group_var: str, group: str, visit: str, contrast: str, result) -> pd.DataFrame:
-    frame = result.to_frame()
-    return frame.assign(analysis=analysis, measure=measure, group_var=group_var, group=group,
-                        visit=visit, contrast=contrast)[ARD_COLUMNS]
+def _rows(analysis: str, measure: str, group_var: str, group: str, visit: str, contrast: str, result) -> list[tuple]:
+    return [(analysis, measure, group_var, group, visit, contrast, stat, value) for stat, value in result.stats()]
 
 
 def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -70,10 +68,10 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     visits = config.visits
     alpha = config.alpha
     contrast_end = f"{visits.endpoint} - {visits.baseline}"
-    parts: list[pd.DataFrame] = []
+    parts: list[list[tuple]] = []
     analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
     for group_var, group, rows in groups(analysed, config):
-        parts.append(pd.DataFrame([["population", "", group_var, group, "", "", "n", float(len(rows))]], columns=ARD_COLUMNS))
+        parts.append([("population", "", group_var, group, "", "", "n", float(len(rows)))])
     wanted = set(config.analyses)
     for measure in config.measures:
         values = data.values[data.values["measure"] == measure]
@@ -97,7 +95,7 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
         if "responder" in wanted and config.measures[measure].responder_max is not None:
             for group_var, group, rows in groups(responders, config):
                 parts.append(_rows("responder", measure, group_var, group, visits.endpoint, "", responder_rate(rows["responder"], alpha=alpha)))
-    ard = pd.concat(parts, ignore_index=True)
+    ard = pd.DataFrame([row for part in parts for row in part], columns=ARD_COLUMNS)
     ard["value"] = ard["value"].astype(float)
     return ard
 

@@ -289,7 +289,8 @@ def _missing_visits(usable: pd.DataFrame, blanks: pd.DataFrame, reported: pd.Dat
     skip = set(zip(reported["subject"], reported["visit"], reported["measure"]))
     blank_rows = {(r.subject, r.visit, r.measure): (r.file, r.row, r.column) for r in blanks.itertuples()}
     records_file = usable["file"].iat[0] if len(usable) else (blanks["file"].iat[0] if len(blanks) else "")
-    analysed = [s for s in subjects["subject"] if s != "" and s in set(usable["subject"])]
+    with_records = set(usable["subject"])
+    analysed = [s for s in subjects["subject"] if s != "" and s in with_records]
     for subject in analysed:
         for measure in config.measures:
             has_base = (subject, visits.baseline, measure) in observed

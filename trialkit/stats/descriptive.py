@@ -30,9 +30,13 @@ class Summary:
     min: float
     max: float
 
+    def stats(self) -> list[tuple[str, float]]:
+        """``(stat, value)`` pairs in field order."""
+        return [(name, float(value)) for name, value in asdict(self).items()]
+
     def to_frame(self) -> pd.DataFrame:
         """Long form: columns ``stat, value``, one row per statistic in field order."""
-        return pd.DataFrame({"stat": list(asdict(self)), "value": [float(v) for v in asdict(self).values()]})
+        return pd.DataFrame(self.stats(), columns=["stat", "value"])
 
 
 def summarize(x) -> Summary:

@@ -49,12 +49,15 @@ class PairedTestResult:
     effect_size: float
     alpha: float = 0.05
 
-    def to_frame(self) -> pd.DataFrame:
-        """Long form: columns ``stat, value`` for n, estimate, ci_lower, ci_upper,
-        statistic, df (paired_t only), p_value and effect_size."""
+    def stats(self) -> list[tuple[str, float]]:
+        """``(stat, value)`` pairs: n, estimate, ci_lower, ci_upper, statistic, df (paired_t only),
+        p_value, effect_size."""
         names = ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size"]
-        rows = [(s, float(getattr(self, s))) for s in names if not (s == "df" and self.df is None)]
-        return pd.DataFrame(rows, columns=["stat", "value"])
+        return [(s, float(getattr(self, s))) for s in names if not (s == "df" and self.df is None)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long form: columns ``stat, value``, rows as :meth:`stats`."""
+        return pd.DataFrame(self.stats(), columns=["stat", "value"])
 
 
 def _differences(x, y) -> np.ndarray:

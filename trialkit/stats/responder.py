@@ -21,10 +21,13 @@ class ProportionResult:
     alpha: float = 0.05
     method: str = "clopper-pearson"
 
+    def stats(self) -> list[tuple[str, float]]:
+        """``(stat, value)`` pairs: n, n_responders, proportion, ci_lower, ci_upper."""
+        return [(s, float(getattr(self, s))) for s in ("n", "n_responders", "proportion", "ci_lower", "ci_upper")]
+
     def to_frame(self) -> pd.DataFrame:
-        """Long form: columns ``stat, value`` for n, n_responders, proportion, ci_lower, ci_upper."""
-        names = ["n", "n_responders", "proportion", "ci_lower", "ci_upper"]
-        return pd.DataFrame([(s, float(getattr(self, s))) for s in names], columns=["stat", "value"])
+        """Long form: columns ``stat, value``, rows as :meth:`stats`."""
+        return pd.DataFrame(self.stats(), columns=["stat", "value"])
 
 
 def clopper_pearson(k: int, n: int, *, alpha: float = 0.05) -> tuple[float, float]:

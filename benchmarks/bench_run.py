@@ -1,0 +1,89 @@
+"""Cold wall time of `trialkit run` beside the time Python takes to import the dependency stack.
+
+Each figure is the median of REPEATS fresh processes (the OS file cache is warm, the interpreter cold).
+Usage: python benchmarks/bench_run.py [--repeats 5] [--subjects 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "example_study"
+#: what `trialkit run` imports from outside the standard library
+TRIALKIT_STACK = "import numpy, pandas, scipy.stats, jinja2, weasyprint, pydantic, yaml, click, openpyxl, pyreadstat"
+#: the project's chosen analysis stack (statsmodels, pingouin: used from the mixed-model issue on)
+CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
+
+
+def wall(cmd: list[str], repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def simulated_study(folder: Path, n: int, seed: int = 1) -> Path:
+    """A long-layout study of n subjects x 6 visits x 2 measures, same config as the example."""
+    rng = np.random.default_rng(seed)
+    visits = ["Baseline", "Week 1", "Week 2", "Week 3", "Week 4", "Week 5"]
+    ids = [f"S{i:05d}" for i in range(n)]
+    sev = rng.normal(4.8, 0.8, n)
+    rows = []
+    for j, visit in enumerate(visits):
+        for measure, start in (("CGI-S", sev), ("CGI-I", np.full(n, 3.8))):
+            vals = np.clip(np.rint(start - 0.3 * j + rng.normal(0, 0.5, n)), 1, 7).astype(int)
+            rows.append(pd.DataFrame({"SUBJID": ids, "VISIT": visit, "PARAM": measure, "AVAL": vals, "DOSE": ""}))
+    (folder / "data").mkdir(parents=True)
+    pd.concat(rows).to_csv(folder / "data" / "cgi_visits.csv", index=False)
+    flags = rng.integers(0, 2, (n, 4))
+    pd.DataFrame({"SUBJID": ids, "TIER": rng.integers(1, 4, n), **{g: flags[:, k] for k, g in
+                  enumerate(["GRM1", "GRM5", "GRM7", "GRM8"])}}).to_csv(folder / "data" / "subjects.csv", index=False)
+    config = yaml.safe_load((EXAMPLE / "study.yaml").read_text())
+    config["study"]["id"] = f"BENCH-{n}"
+    (folder / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--subjects", type=int, default=3000)
+    args = parser.parse_args()
+    trialkit = shutil.which("trialkit") or sys.exit("install trialkit first: pip install .")
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        big = simulated_study(tmp / "big", args.subjects)
+        figures = {
+            "import trialkit's dependency stack": wall([py, "-c", TRIALKIT_STACK], args.repeats),
+            "import pandas+statsmodels+pingouin+jinja2+weasyprint": wall([py, "-c", CHOSEN_STACK], args.repeats),
+            "trialkit run example_study (30 subjects)": wall([trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")], args.repeats),
+            f"trialkit run simulated study ({args.subjects} subjects)": wall([trialkit, "run", str(big), "--out", str(tmp / "o2")], args.repeats),
+        }
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, {__import__('os').cpu_count()} cores; "
+          f"Python {platform.python_version()}; {platform.platform()}")
+    print(f"median of {args.repeats} cold runs (min in brackets)")
+    for name, times in figures.items():
+        print(f"  {name:58s} {statistics.median(times):6.2f} s  ({min(times):.2f})")
+    base = statistics.median(figures["import trialkit's dependency stack"])
+    example = statistics.median(figures["trialkit run example_study (30 subjects)"])
+    print(f"example run / stack import = {example / base:.2f} (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

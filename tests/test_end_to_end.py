@@ -1,0 +1,115 @@
+"""trialkit run example_study: the published summary in ard.csv, and the report a person reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from trialkit.results import ARD_COLUMNS, read_ard
+
+STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate", "ci_lower", "ci_upper", "df",
+         "statistic", "p_value", "effect_size", "n_responders", "proportion"}
+
+
+@pytest.fixture(scope="module")
+def ard(example_run):
+    return read_ard(example_run / "ard.csv")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(example_run):
+    reader = PdfReader(example_run / "report.pdf")
+    return [page.extract_text() for page in reader.pages]
+
+
+def _value(ard, analysis, measure, stat, visit="", group_var="overall", group="all"):
+    rows = ard[(ard.analysis == analysis) & (ard.measure == measure) & (ard.stat == stat) & (ard.visit == visit)
+               & (ard.group_var == group_var) & (ard.group == group)]
+    assert len(rows) == 1, (analysis, measure, stat, visit)
+    return rows.value.iat[0]
+
+
+@pytest.mark.parametrize(("measure", "visit", "published_mean", "n"), [
+    # Elia et al. 2018, open-label fasoracetam: CGI-I 3.79 -> 2.33, CGI-S 4.83 -> 3.86 (Baseline -> Week 5)
+    ("CGI-I", "Baseline", 3.79, 29), ("CGI-I", "Week 5", 2.33, 30),
+    ("CGI-S", "Baseline", 4.83, 30), ("CGI-S", "Week 5", 3.86, 29),
+])
+def test_published_means(ard, measure, visit, published_mean, n):
+    assert round(_value(ard, "descriptive", measure, "mean", visit), 2) == published_mean
+    assert _value(ard, "descriptive", measure, "n", visit) == n
+
+
+@pytest.mark.parametrize("measure", ["CGI-I", "CGI-S"])
+@pytest.mark.parametrize("test", ["paired_t", "wilcoxon"])
+def test_baseline_to_week5_change_is_significant(ard, measure, test):
+    rows = ard[(ard.analysis == test) & (ard.measure == measure) & (ard.group == "all")]
+    assert set(rows.contrast) == {"Week 5 - Baseline"}
+    assert _value(ard, test, measure, "p_value") < 0.001
+    assert _value(ard, test, measure, "estimate") < 0  # scores fall: improvement
+
+
+def test_paired_t_estimate_is_the_mean_change(ard):
+    # same subjects (complete pairs) -> the paired t estimate equals the mean change at Week 5
+    for m in ("CGI-I", "CGI-S"):
+        assert _value(ard, "paired_t", m, "estimate") == pytest.approx(_value(ard, "change", m, "mean", "Week 5"), rel=1e-12)
+        assert _value(ard, "paired_t", m, "n") == _value(ard, "change", m, "n", "Week 5")
+
+
+def test_ard_contract(ard, example_run):
+    assert list(pd.read_csv(example_run / "ard.csv", nrows=0).columns) == ARD_COLUMNS
+    assert set(ard.stat) <= STATS
+    assert set(ard.analysis) == {"population", "descriptive", "change", "paired_t", "wilcoxon", "responder"}
+    assert set(zip(ard.group_var, ard.group)) == {("overall", "all"), ("TIER", "1"), ("TIER", "2"), ("TIER", "3")}
+    assert not ard.duplicated(["analysis", "measure", "group_var", "group", "visit", "contrast", "stat"]).any()
+
+
+def test_subgroups_add_up_to_overall(ard):
+    tiers = ard[(ard.analysis == "population") & (ard.group_var == "TIER")].value.sum()
+    assert tiers == _value(ard, "population", "", "n") == 30
+    for visit in ("Baseline", "Week 5"):
+        by_tier = sum(_value(ard, "descriptive", "CGI-I", "n", visit, "TIER", t) for t in "123")
+        assert by_tier == _value(ard, "descriptive", "CGI-I", "n", visit)
+
+
+def test_responders_only_for_measures_with_a_threshold(ard):
+    resp = ard[ard.analysis == "responder"]
+    assert set(resp.measure) == {"CGI-I"} and set(resp.visit) == {"Week 5"}
+    n, k = _value(ard, "responder", "CGI-I", "n", "Week 5"), _value(ard, "responder", "CGI-I", "n_responders", "Week 5")
+    assert _value(ard, "responder", "CGI-I", "proportion", "Week 5") == k / n
+
+
+def test_data_issues_listing(example_run):
+    issues = pd.read_csv(example_run / "data_issues.csv", dtype=str, keep_default_na=False)
+    assert set(zip(issues.check, issues.subject, issues.measure)) == {
+        ("missing_baseline", "117", "CGI-I"), ("missing_endpoint", "124", "CGI-S"),
+        ("missing_visit", "109", "CGI-S"), ("missing_visit", "109", "CGI-I")}
+    assert set(issues.severity) == {"warning"}
+
+
+def test_pdf_shows_title_tables_and_numbers(pdf_text):
+    text = "\n".join(pdf_text)
+    assert "NFC1-SIM" in pdf_text[0]
+    assert "Fasoracetam in adolescents with ADHD and mGluR" in pdf_text[0] and "(simulated data)" in pdf_text[0]
+    for title in ("CGI-S: observed values by visit", "CGI-I: change from Baseline by visit",
+                  "CGI-I: Week 5 vs Baseline, paired t-test", "CGI-S: Week 5 vs Baseline, Wilcoxon signed-rank test",
+                  "CGI-I: responders at Week 5", "Data issues", "Population: Subjects with observed Baseline and Week 5"):
+        assert title in text, title
+    assert "Overall (N=30)" in text and "TIER 2 (N=9)" in text
+    assert "<0.001" in text
+    assert f"Page 1 of {len(pdf_text)}" in pdf_text[0]
+    assert 3 <= len(pdf_text) <= 10
+
+
+def test_pdf_numbers_come_from_the_ard(ard, pdf_text):
+    text = "\n".join(pdf_text)
+    mean = _value(ard, "descriptive", "CGI-I", "mean", "Baseline")
+    sd = _value(ard, "descriptive", "CGI-I", "sd", "Baseline")
+    assert f"{mean:.1f} ({sd:.2f})" in text  # means to 1 more decimal than the data, SD to 2 more
+    lo, hi = _value(ard, "paired_t", "CGI-S", "ci_lower"), _value(ard, "paired_t", "CGI-S", "ci_upper")
+    assert f"({lo:.2f}, {hi:.2f})" in text
+
+
+def test_html_has_the_same_content(example_run, pdf_text):
+    html = (example_run / "report.html").read_text()
+    assert "CGI-I: responders at Week 5" in html and "Overall (N=30)" in html
