@@ -98,6 +98,7 @@ def test_pdf_shows_title_tables_and_numbers(pdf_text):
     assert "Overall (N=30)" in text and "TIER 2 (N=9)" in text
     assert "<0.001" in text
     assert f"Page 1 of {len(pdf_text)}" in pdf_text[0]
+    assert all("NFC1-SIM Fasoracetam in adolescents" in page for page in pdf_text[1:])  # running header
     assert 3 <= len(pdf_text) <= 10
 
 
