@@ -67,63 +67,44 @@ def _text_column(table: RawTable, column: str) -> pd.Series:
     return table.frame[column].map(cell_text).astype(object)
 
 
-def _filter_columns(table: RawTable, config: StudyConfig) -> dict[str, pd.Series]:
-    _require_columns(table, {f"data.filter ({c})": c for c in config.data.filter})
-    return {f"where:{c}": _text_column(table, c) for c in config.data.filter}
+RECORD_COLUMNS = ["subject", "visit", "measure", "raw_value", "dose", "file", "row", "column"]
+
+
+def _record_rows(table: RawTable, config: StudyConfig, value_columns: dict[str, str]) -> pd.DataFrame:
+    """Columns every record has, whatever the layout: one row per line of the file."""
+    cols = config.data.columns
+    wanted = {"data.columns.subject": cols.subject, "data.columns.visit": cols.visit, **value_columns}
+    if cols.dose:
+        wanted["data.columns.dose"] = cols.dose
+    wanted |= {f"data.filter ({c})": c for c in config.data.filter}
+    _require_columns(table, wanted)
+    n = len(table.frame)
+    return pd.DataFrame({
+        "subject": _text_column(table, cols.subject),
+        "visit": _text_column(table, cols.visit),
+        "dose": _text_column(table, cols.dose) if cols.dose else pd.Series([""] * n, dtype=object),
+        "file": table.name,
+        "row": [table.row_number(i) for i in range(n)],
+        **{f"where:{c}": _text_column(table, c) for c in config.data.filter},
+    })
 
 
 def _records_long(table: RawTable, config: StudyConfig) -> pd.DataFrame:
     cols = config.data.columns
-    wanted = {
-        "data.columns.subject": cols.subject,
-        "data.columns.visit": cols.visit,
-        "data.columns.measure": cols.measure,
-        "data.columns.value": cols.value,
-    }
-    if cols.dose:
-        wanted["data.columns.dose"] = cols.dose
-    _require_columns(table, wanted)
-    n = len(table.frame)
-    return pd.DataFrame(
-        {
-            "subject": _text_column(table, cols.subject),
-            "visit": _text_column(table, cols.visit),
-            "measure": _text_column(table, cols.measure),
-            "raw_value": _text_column(table, cols.value),
-            "dose": _text_column(table, cols.dose) if cols.dose else pd.Series([""] * n, dtype=object),
-            "file": table.name,
-            "row": [table.row_number(i) for i in range(n)],
-            "column": cols.value,
-            **_filter_columns(table, config),
-        }
-    )
+    base = _record_rows(table, config, {"data.columns.measure": cols.measure, "data.columns.value": cols.value})
+    long = base.assign(measure=_text_column(table, cols.measure), raw_value=_text_column(table, cols.value),
+                       column=cols.value)
+    return long[RECORD_COLUMNS + [c for c in base.columns if c.startswith("where:")]]
 
 
 def _records_wide(table: RawTable, config: StudyConfig) -> pd.DataFrame:
-    cols = config.data.columns
-    wanted = {"data.columns.subject": cols.subject, "data.columns.visit": cols.visit}
-    wanted |= {f"measures.{m}": m for m in config.measures}
-    if cols.dose:
-        wanted["data.columns.dose"] = cols.dose
-    _require_columns(table, wanted)
-    n = len(table.frame)
-    base = pd.DataFrame(
-        {
-            "subject": _text_column(table, cols.subject),
-            "visit": _text_column(table, cols.visit),
-            "dose": _text_column(table, cols.dose) if cols.dose else pd.Series([""] * n, dtype=object),
-            "file": table.name,
-            "row": [table.row_number(i) for i in range(n)],
-            **_filter_columns(table, config),
-        }
-    )
+    base = _record_rows(table, config, {f"measures.{m}": m for m in config.measures})
     parts = [
         base.assign(measure=measure, raw_value=_text_column(table, measure), column=measure)
         for measure in config.measures
     ]
     long = pd.concat(parts, ignore_index=True)
-    where = [c for c in long.columns if c.startswith("where:")]
-    return long[["subject", "visit", "measure", "raw_value", "dose", "file", "row", "column", *where]]
+    return long[RECORD_COLUMNS + [c for c in base.columns if c.startswith("where:")]]
 
 
 def _subjects(table: RawTable, config: StudyConfig) -> pd.DataFrame:
