@@ -1,0 +1,287 @@
+"""The fitted mixed model: coefficients, covariance, inference with small-sample degrees of freedom,
+LS means, pairwise differences and Type III tests."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trialkit.errors import AnalysisError
+from trialkit.stats.mixed.design import Design, reference_grid
+
+COEF_COLUMNS = ["term", "estimate", "se", "df", "statistic", "p_value", "ci_lower", "ci_upper"]
+
+
+@dataclass(frozen=True, eq=False)
+class MixedModelResult:
+    """A fitted LMM or MMRM.
+
+    Attributes
+    ----------
+    model : {"mmrm", "lmm"}
+    structure : str
+        Covariance structure (MMRM) or random-effects specification (LMM).
+    df_method : str
+        Degrees-of-freedom method of every test and interval.
+    covariance : DataFrame
+        Fitted residual covariance (MMRM, rows and columns labelled by visit) or random-effects
+        covariance (LMM, labelled by random term; the residual variance is ``sigma2``).
+    loglik, deviance, aic, bic : float
+        (Restricted) log-likelihood, -2 log-likelihood, and information criteria as SAS PROC MIXED
+        computes them (REML: parameters = covariance parameters; BIC with log(number of subjects)).
+    n_obs, n_subjects, n_excluded : int
+        Observations used, subjects, rows left out (missing response or covariate).
+    converged : bool
+    messages : tuple of str
+        What the optimiser reported, and why convergence failed where it did.
+    """
+
+    model: str
+    structure: str
+    df_method: str
+    reml: bool
+    vcov: str
+    alpha: float
+    design: Design
+    beta: np.ndarray
+    cov_beta: np.ndarray
+    dcov_beta: np.ndarray         # d cov(beta) / d theta_k, K x p x p
+    theta_cov: np.ndarray         # asymptotic covariance of theta: 2 H^-1
+    theta: np.ndarray
+    covariance: pd.DataFrame
+    sigma2: float
+    loglik: float
+    deviance: float
+    aic: float
+    bic: float
+    n_obs: int
+    n_subjects: int
+    n_excluded: int
+    converged: bool
+    messages: tuple[str, ...]
+    within_columns: np.ndarray    # which fixed-effect columns vary within subject (between-within df)
+    df_between: float
+    df_within: float
+
+    # ---- inference for linear combinations -------------------------------------------------------------
+
+    def _satterthwaite(self, L: np.ndarray) -> float:
+        var = float(L @ self.cov_beta @ L)
+        g = np.einsum("a,kab,b->k", L, self.dcov_beta, L)
+        denom = float(g @ self.theta_cov @ g)
+        return 2 * var**2 / denom if denom > 0 else np.inf
+
+    def df_for(self, L: np.ndarray) -> float:
+        """Denominator degrees of freedom for the estimate L'beta."""
+        if self.df_method == "satterthwaite":
+            return self._satterthwaite(L)
+        if self.df_method == "residual":
+            return float(self.n_obs - self.beta.size)
+        if self.df_method == "between-within":
+            return self.df_within if np.any(np.abs(L[self.within_columns]) > 1e-12) else self.df_between
+        raise AnalysisError(f"degrees of freedom {self.df_method!r} are not available")
+
+    def estimate(self, L) -> dict[str, float]:
+        """Estimate, SE, df, t, two-sided p and CI of L'beta."""
+        L = np.asarray(L, dtype=float)
+        est = float(L @ self.beta)
+        se = float(np.sqrt(L @ self.cov_beta @ L))
+        df = self.df_for(L)
+        t = est / se if se > 0 else np.nan
+        p = float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan
+        q = stats.t.ppf(1 - self.alpha / 2, df)
+        return {"estimate": est, "se": se, "df": df, "statistic": t, "p_value": p,
+                "ci_lower": est - q * se, "ci_upper": est + q * se}
+
+    def f_test(self, L: np.ndarray) -> dict[str, float]:
+        """F test of L beta = 0 (L: q x p), with Fai-Cornelius denominator df under Satterthwaite."""
+        L = np.atleast_2d(np.asarray(L, dtype=float))
+        q = np.linalg.matrix_rank(L)
+        V = L @ self.cov_beta @ L.T
+        b = L @ self.beta
+        F = float(b @ np.linalg.pinv(V) @ b) / q
+        if self.df_method == "satterthwaite":
+            vals, vecs = np.linalg.eigh(V)
+            keep = vals > vals.max() * 1e-10
+            nus = np.array([self._satterthwaite(vecs[:, m] @ L) for m in np.flatnonzero(keep)])
+            E = np.sum(nus[nus > 2] / (nus[nus > 2] - 2))
+            ddf = 2 * E / (E - q) if E > q else np.inf
+            if q == 1:
+                ddf = float(nus[0])
+        else:
+            ddf = min(self.df_for(row) for row in L)
+        p = float(stats.f.sf(F, q, ddf))
+        return {"num_df": float(q), "den_df": float(ddf), "statistic": F, "p_value": p}
+
+    # ---- tables -------------------------------------------------------------------------------------------
+
+    @property
+    def coef(self) -> pd.DataFrame:
+        """Fixed effects: ``term, estimate, se, df, statistic, p_value, ci_lower, ci_upper``."""
+        rows = [{"term": name, **self.estimate(np.eye(self.beta.size)[j])} for j, name in enumerate(self.design.columns)]
+        return pd.DataFrame(rows, columns=COEF_COLUMNS)
+
+    def _cell_rows(self, factors: list[str], weights: str) -> tuple[list[tuple], np.ndarray]:
+        """Design rows of the LS mean of each combination of ``factors``, averaging the reference grid
+        over the other factors with equal weights or weights proportional to their observed margins."""
+        design = self.design
+        for f in factors:
+            if f not in design.factors:
+                raise AnalysisError(f"{f!r} is not a categorical variable of the model")
+        grid = reference_grid(design)
+        X = design.rows(grid)
+        others = [f for f in design.factors if f not in factors]
+        if weights == "equal":
+            w = np.ones(len(grid))
+        elif weights == "proportional":
+            w = np.ones(len(grid))
+            for f in others:
+                freq = self._margins[f]
+                w *= grid[f].astype(str).map(freq).to_numpy(dtype=float)
+        else:
+            raise AnalysisError("weights must be 'equal' or 'proportional'")
+        cells = list(itertools.product(*(design.factors[f] for f in factors)))
+        rows = []
+        for cell in cells:
+            mask = np.ones(len(grid), dtype=bool)
+            for f, level in zip(factors, cell):
+                mask &= (grid[f].astype(str) == level).to_numpy()
+            rows.append(np.average(X[mask], axis=0, weights=w[mask]))
+        return cells, np.array(rows)
+
+    @property
+    def _margins(self) -> dict[str, dict[str, float]]:
+        return self.design_margins
+
+    design_margins: dict = None  # observed frequency of each level, for proportional weights
+
+    def lsmeans(self, specs: str | list[str], *, by: str | list[str] | None = None, weights: str = "equal") -> pd.DataFrame:
+        """Least-squares means of each level (combination) of ``specs``, within each level of ``by``.
+
+        Returns
+        -------
+        DataFrame
+            The specs and by columns, then ``estimate, se, df, statistic, p_value, ci_lower, ci_upper``.
+        """
+        factors = _names(by) + _names(specs)
+        cells, rows = self._cell_rows(factors, weights)
+        out = [{**dict(zip(factors, cell)), **self.estimate(row)} for cell, row in zip(cells, rows)]
+        return pd.DataFrame(out)
+
+    def pairwise(self, factor: str, *, by: str | list[str] | None = None, weights: str = "equal") -> pd.DataFrame:
+        """Differences of LS means between levels of ``factor``: each later level minus each earlier one
+        (so with the reference level first, treatment - reference), within each level of ``by``.
+
+        Returns
+        -------
+        DataFrame
+            The by columns, ``contrast`` (e.g. "TRT - PBO"), then estimate, se, df, statistic, p_value, CI.
+        """
+        by_names = _names(by)
+        cells, rows = self._cell_rows(by_names + [factor], weights)
+        levels = self.design.factors[factor]
+        index = {cell: row for cell, row in zip(cells, rows)}
+        out = []
+        for by_cell in itertools.product(*(self.design.factors[f] for f in by_names)):
+            for i, j in itertools.combinations(range(len(levels)), 2):
+                L = index[(*by_cell, levels[j])] - index[(*by_cell, levels[i])]
+                out.append({**dict(zip(by_names, by_cell)), "contrast": f"{levels[j]} - {levels[i]}", **self.estimate(L)})
+        return pd.DataFrame(out)
+
+    def type3(self) -> pd.DataFrame:
+        """Type III F tests, one row per model term: ``term, num_df, den_df, statistic, p_value``.
+
+        Each hypothesis is built on the reference grid (equal weights), as SAS's Type 3 tests and
+        emmeans' ``joint_tests``: for a factor, equality of its LS means; for an interaction of
+        factors, the interaction contrasts of the cell means; for a numeric covariate, its coefficients.
+        """
+        rows = []
+        design = self.design
+        for term, columns in design.term_columns.items():
+            variables = design.term_factors[term]
+            cat = [v for v in variables if v in design.factors]
+            if len(cat) != len(variables) or not cat:
+                L = np.eye(self.beta.size)[columns]
+            else:
+                _, cells = self._cell_rows(cat, "equal")
+                K = np.ones((1, 1))
+                for f in cat:
+                    k = len(design.factors[f])
+                    K = np.kron(K, np.eye(k)[1:] - np.eye(k)[0])
+                L = K @ cells
+            rows.append({"term": term, **self.f_test(L)})
+        return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "statistic", "p_value"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Fixed effects in long form: ``term, stat, value`` (stats as in :attr:`coef`)."""
+        return self.coef.melt(id_vars="term", var_name="stat", value_name="value")
+
+
+def _names(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _within_columns(X: np.ndarray, subjects: np.ndarray) -> np.ndarray:
+    frame = pd.DataFrame(X)
+    varies = frame.groupby(subjects).nunique().max(axis=0) > 1
+    return varies.to_numpy()
+
+
+def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects: np.ndarray, positions: np.ndarray,
+           *, model: str, covariance: str, df_method: str, reml: bool, vcov: str, alpha: float, visits: list[str],
+           n_excluded: int, covariance_matrix, n_theta_labels, data_for_margins: pd.DataFrame | None = None,
+           covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan")) -> MixedModelResult:
+    """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm)."""
+    p = X.shape[1]
+    C = np.linalg.inv(fit.M)
+    dM = problem.derivative_of_M(fit.theta)
+    dC = -np.einsum("ab,kbc,cd->kad", C, dM, C)
+    try:
+        theta_cov = 2 * np.linalg.inv(fit.hessian)
+    except np.linalg.LinAlgError:
+        theta_cov = np.full_like(fit.hessian, np.nan)
+    if vcov == "empirical":
+        pieces = problem.full(fit.theta)
+        meat = np.zeros((p, p))
+        for g in problem.groups:
+            V, _ = g.project(pieces)
+            for X, y, W in zip(g.Xs, g.ys, np.linalg.inv(V)):
+                scores = np.einsum("isa,st,it->ia", X, W, y - X @ fit.beta)
+                meat += scores.T @ scores
+        cov_beta = C @ meat @ C
+    elif vcov == "model":
+        cov_beta = C
+    else:
+        raise AnalysisError("vcov must be 'model' or 'empirical'")
+    n_subjects = int(len(np.unique(subjects)))
+    k = fit.theta.size
+    n_par = k if reml else k + p
+    deviance = fit.objective
+    if covariance_frame is None:
+        covariance_frame = pd.DataFrame(np.real(covariance_matrix(fit.theta)), index=visits, columns=visits)
+    within = _within_columns(X, subjects)
+    rank_between = np.linalg.matrix_rank(X[:, ~within]) if np.any(~within) else 0
+    df_between = float(n_subjects - rank_between)
+    df_within = float(len(y) - n_subjects - (p - rank_between))
+    margins = {}
+    source = data_for_margins
+    for f in design.factors:
+        if source is not None and f in source:
+            margins[f] = source[f].astype(str).value_counts().to_dict()
+    messages = fit.messages
+    if not fit.converged:
+        messages = messages + ("estimates are reported from the last iteration: do not rely on them",)
+    return MixedModelResult(
+        model=model, structure=covariance, df_method=df_method, reml=reml, vcov=vcov, alpha=alpha, design=design,
+        beta=fit.beta, cov_beta=cov_beta, dcov_beta=dC, theta_cov=theta_cov, theta=fit.theta,
+        covariance=covariance_frame, sigma2=sigma2, loglik=-deviance / 2, deviance=deviance, aic=deviance + 2 * n_par,
+        bic=deviance + n_par * np.log(n_subjects), n_obs=int(len(y)), n_subjects=n_subjects, n_excluded=n_excluded,
+        converged=fit.converged, messages=messages, within_columns=within, df_between=df_between,
+        df_within=df_within, design_margins=margins,
+    )
