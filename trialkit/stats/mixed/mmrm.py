@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from trialkit.errors import AnalysisError
 from trialkit.stats.mixed import covariance as cov
-from trialkit.stats.mixed.design import build
+from trialkit.stats.mixed.design import Design, build
 from trialkit.stats.mixed.engine import Group, Problem, maximise
 from trialkit.stats.mixed.result import MixedModelResult, finish
 
@@ -18,6 +20,87 @@ def _visit_levels(column: pd.Series) -> list[str]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return [str(c) for c in column.cat.categories]
     return sorted({str(v) for v in column.dropna()})
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    problem: Problem
+    design: Design
+    X: np.ndarray
+    y: np.ndarray
+    subjects: np.ndarray
+    positions: np.ndarray
+    visits: list[str]
+    used_rows: pd.Index
+    start: np.ndarray
+
+
+def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, covariance: str = "us",
+             reml: bool = True, weights: str | None = None) -> _Prepared:
+    """Data -> the likelihood to maximise (subjects grouped by missingness pattern) and a start."""
+    if covariance not in cov.STRUCTURES:
+        raise AnalysisError(f"covariance {covariance!r}: choose one of {', '.join(cov.STRUCTURES)}")
+    for column in (subject, visit, *([weights] if weights else [])):
+        if column not in data.columns:
+            raise AnalysisError(f"column {column!r} is not in the data")
+    visits = _visit_levels(data[visit])
+    y, X, design, used = build(data, formula)
+    keep = used & data[subject].notna() & data[visit].notna()
+    if weights:
+        keep &= data[weights].notna()
+    rows = data.loc[used].index
+    sel = keep.loc[rows].to_numpy()
+    frame = pd.DataFrame({"subject": data.loc[rows, subject].astype(str).to_numpy(),
+                          "visit": data.loc[rows, visit].astype(str).to_numpy()})[sel].reset_index(drop=True)
+    y, X = y[sel], X[sel]
+    w = data.loc[rows, weights].to_numpy(dtype=float)[sel] if weights else np.ones(len(y))
+    if np.any(w <= 0):
+        raise AnalysisError(f"weights column {weights!r} must be positive")
+    if frame.duplicated().any():
+        dup = frame[frame.duplicated()].iloc[0]
+        raise AnalysisError(f"subject {dup.subject!r} has two rows at visit {dup.visit!r}; an MMRM needs one per visit")
+    unknown = set(frame.visit) - set(visits)
+    if unknown:
+        raise AnalysisError(f"visit levels {sorted(unknown)} are not among {visits}")
+    t = len(visits)
+    frame["pos"] = frame.visit.map({v: i for i, v in enumerate(visits)})
+    # weights as SAS's WEIGHT statement: Var = Sigma / w, i.e. Sigma for the rescaled y and X
+    sw = np.sqrt(w)
+    order = frame.sort_values(["subject", "pos"], kind="stable").index.to_numpy()
+    frame = frame.loc[order].reset_index(drop=True)
+    y_w, X_w = (y * sw)[order], (X * sw[:, None])[order]
+    subjects, positions = frame.subject.to_numpy(), frame.pos.to_numpy()
+    starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
+    patterns: dict[tuple, list[tuple[int, int]]] = {}
+    for a, b in zip(starts, np.r_[starts[1:], len(frame)]):
+        patterns.setdefault(tuple(positions[a:b]), []).append((a, b))
+
+    def projector(idx: np.ndarray):
+        r, c = idx[:, :, None], idx[:, None, :]
+        return lambda pieces: (pieces[0][r, c], np.moveaxis(pieces[1][:, r, c], 0, 1))
+
+    by_size: dict[int, list[tuple]] = {}
+    for key in sorted(patterns, key=lambda k: (-len(k), k)):
+        by_size.setdefault(len(key), []).append(key)
+    groups = [
+        Group([np.stack([X_w[a:b] for a, b in patterns[k]]) for k in keys],
+              [np.stack([y_w[a:b] for a, b in patterns[k]]) for k in keys], projector(np.array(keys)), keys)
+        for keys in by_size.values()
+    ]
+    problem = Problem(groups, lambda theta: cov.sigma_and_derivatives(covariance, theta, t), reml=reml,
+                      log_weights=float(np.sum(np.log(w))))
+    # start: the pairwise-complete covariance of the OLS residuals (unstructured), else their variances
+    resid = y_w - X_w @ np.linalg.lstsq(X_w, y_w, rcond=None)[0]
+    wide = pd.DataFrame({"s": subjects, "v": positions, "r": resid}).pivot(index="s", columns="v", values="r")
+    moment = wide.reindex(columns=range(t)).cov(min_periods=2).to_numpy()
+    variances = np.nan_to_num(np.diag(moment), nan=float(np.var(resid)))
+    start = cov.start(covariance, variances, None if np.isnan(moment).any() else moment)
+    return _Prepared(problem, design, X_w, y_w, subjects, positions, visits, rows[sel], start)
+
+
+def _problem_for(data: pd.DataFrame, formula: str, **kwargs) -> Problem:
+    """The (restricted) likelihood of an MMRM, without fitting it (for checks against other software)."""
+    return _prepare(data, formula, **kwargs).problem
 
 
 def mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str, covariance: str = "us",
@@ -51,73 +134,16 @@ def mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str, covarian
     MixedModelResult
         Rows with a missing response or covariate are left out and counted in ``n_excluded``.
     """
-    if covariance not in cov.STRUCTURES:
-        raise AnalysisError(f"covariance {covariance!r}: choose one of {', '.join(cov.STRUCTURES)}")
     if df not in DF_METHODS:
         raise AnalysisError(f"df {df!r}: choose one of {', '.join(DF_METHODS)}")
-    for column in (subject, visit, *([weights] if weights else [])):
-        if column not in data.columns:
-            raise AnalysisError(f"column {column!r} is not in the data")
-    visits = _visit_levels(data[visit])
-    y, X, design, used = build(data, formula)
-    keep = used & data[subject].notna() & data[visit].notna()
-    if weights:
-        keep &= data[weights].notna()
-    rows = data.loc[used].index
-    frame = pd.DataFrame({"subject": data.loc[rows, subject].astype(str).to_numpy(),
-                          "visit": data.loc[rows, visit].astype(str).to_numpy()})
-    sel = keep.loc[rows].to_numpy()
-    frame, y, X = frame[sel].reset_index(drop=True), y[sel], X[sel]
-    w = data.loc[rows, weights].to_numpy(dtype=float)[sel] if weights else np.ones(len(y))
-    if np.any(w <= 0):
-        raise AnalysisError(f"weights column {weights!r} must be positive")
-    if frame.duplicated().any():
-        dup = frame[frame.duplicated()].iloc[0]
-        raise AnalysisError(f"subject {dup.subject!r} has two rows at visit {dup.visit!r}; an MMRM needs one per visit")
-    unknown = set(frame.visit) - set(visits)
-    if unknown:
-        raise AnalysisError(f"visit levels {sorted(unknown)} are not among {visits}")
-    t = len(visits)
-    position = {v: i for i, v in enumerate(visits)}
-    frame["pos"] = frame.visit.map(position)
-    sw = np.sqrt(w)
-    y_w, X_w = y * sw, X * sw[:, None]
-    order = frame.sort_values(["subject", "pos"], kind="stable").index.to_numpy()
-    frame = frame.loc[order].reset_index(drop=True)
-    y_w, X_w = y_w[order], X_w[order]
-    starts = np.flatnonzero(np.r_[True, frame.subject.to_numpy()[1:] != frame.subject.to_numpy()[:-1]])
-    bounds = list(zip(starts, np.r_[starts[1:], len(frame)]))
-    patterns: dict[tuple, list[tuple[int, int]]] = {}
-    for a, b in bounds:
-        patterns.setdefault(tuple(frame.pos.to_numpy()[a:b]), []).append((a, b))
-
-    def projector(idx: np.ndarray):
-        rows, cols = idx[:, :, None], idx[:, None, :]
-        return lambda pieces: (pieces[0][rows, cols], np.moveaxis(pieces[1][:, rows, cols], 0, 1))
-
-    groups = []
-    by_size: dict[int, list[tuple]] = {}
-    for key in sorted(patterns, key=lambda k: (-len(k), k)):
-        by_size.setdefault(len(key), []).append(key)
-    for size, keys in by_size.items():
-        Xs = [np.stack([X_w[a:b] for a, b in patterns[key]]) for key in keys]
-        ys = [np.stack([y_w[a:b] for a, b in patterns[key]]) for key in keys]
-        groups.append(Group(Xs, ys, projector(np.array(keys)), keys))
-    problem = Problem(groups, lambda theta: cov.sigma_and_derivatives(covariance, theta, t), reml=reml,
-                      log_weights=float(np.sum(np.log(w))))
-    # start from independent visits with the OLS residual variance at each visit
-    beta_ols = np.linalg.lstsq(X_w, y_w, rcond=None)[0]
-    resid = (y_w - X_w @ beta_ols)
-    wide = pd.DataFrame({"s": frame.subject, "v": frame.pos, "r": resid}).pivot(index="s", columns="v", values="r")
-    wide = wide.reindex(columns=range(t))
-    moment = wide.cov(min_periods=2).to_numpy()  # pairwise-complete residual covariance
-    variances = np.nan_to_num(np.diag(moment), nan=float(np.var(resid)))
-    moment = None if np.isnan(moment).any() else moment
-    fit = maximise(problem, cov.start(covariance, variances, moment))
+    prep = _prepare(data, formula, subject=subject, visit=visit, covariance=covariance, reml=reml, weights=weights)
+    fit = maximise(prep.problem, prep.start)
+    t = len(prep.visits)
     return finish(
-        fit, problem, design, X_w, y_w, frame.subject.to_numpy(), frame.pos.to_numpy(),
+        fit, prep.problem, prep.design, prep.X, prep.y, prep.subjects, prep.positions,
         model="mmrm", covariance=covariance, df_method=df, reml=reml, vcov=vcov, alpha=alpha,
-        visits=visits, n_excluded=int(len(data) - len(frame)),
+        visits=prep.visits, n_excluded=int(len(data) - len(prep.y)),
         covariance_matrix=lambda theta: cov.sigma(covariance, theta, t),
-        n_theta_labels=cov.labels(covariance, visits), data_for_margins=data.loc[rows[sel]],
+        n_theta_labels=cov.labels(covariance, prep.visits), data_for_margins=data.loc[prep.used_rows],
+        n_subjects_in_data=int(data[subject].nunique()),
     )

@@ -32,7 +32,8 @@ class MixedModelResult:
         covariance (LMM, labelled by random term; the residual variance is ``sigma2``).
     loglik, deviance, aic, bic : float
         (Restricted) log-likelihood, -2 log-likelihood, and information criteria as SAS PROC MIXED
-        computes them (REML: parameters = covariance parameters; BIC with log(number of subjects)).
+        computes them (REML: parameters = covariance parameters; BIC with the log of the number of
+        subjects in the data, including subjects none of whose rows could be used, as SAS counts them).
     n_obs, n_subjects, n_excluded : int
         Observations used, subjects, rows left out (missing response or covariate).
     converged : bool
@@ -236,7 +237,8 @@ def _within_columns(X: np.ndarray, subjects: np.ndarray) -> np.ndarray:
 def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects: np.ndarray, positions: np.ndarray,
            *, model: str, covariance: str, df_method: str, reml: bool, vcov: str, alpha: float, visits: list[str],
            n_excluded: int, covariance_matrix, n_theta_labels, data_for_margins: pd.DataFrame | None = None,
-           covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan")) -> MixedModelResult:
+           covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan"),
+           n_subjects_in_data: int | None = None) -> MixedModelResult:
     """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm)."""
     p = X.shape[1]
     C = np.linalg.inv(fit.M)
@@ -251,8 +253,8 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
         meat = np.zeros((p, p))
         for g in problem.groups:
             V, _ = g.project(pieces)
-            for X, y, W in zip(g.Xs, g.ys, np.linalg.inv(V)):
-                scores = np.einsum("isa,st,it->ia", X, W, y - X @ fit.beta)
+            for Xg, yg, W in zip(g.Xs, g.ys, np.linalg.inv(V)):
+                scores = np.einsum("isa,st,it->ia", Xg, W, yg - Xg @ fit.beta)
                 meat += scores.T @ scores
         cov_beta = C @ meat @ C
     elif vcov == "model":
@@ -281,7 +283,7 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
         model=model, structure=covariance, df_method=df_method, reml=reml, vcov=vcov, alpha=alpha, design=design,
         beta=fit.beta, cov_beta=cov_beta, dcov_beta=dC, theta_cov=theta_cov, theta=fit.theta,
         covariance=covariance_frame, sigma2=sigma2, loglik=-deviance / 2, deviance=deviance, aic=deviance + 2 * n_par,
-        bic=deviance + n_par * np.log(n_subjects), n_obs=int(len(y)), n_subjects=n_subjects, n_excluded=n_excluded,
+        bic=deviance + n_par * np.log(n_subjects_in_data or n_subjects), n_obs=int(len(y)), n_subjects=n_subjects, n_excluded=n_excluded,
         converged=fit.converged, messages=messages, within_columns=within, df_between=df_between,
         df_within=df_within, design_margins=margins,
     )
