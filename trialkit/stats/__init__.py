@@ -1,16 +1,20 @@
 """Statistical methods: one function per method, results as frozen objects with ``.to_frame()``."""
 
 from trialkit.stats.descriptive import Summary, descriptive, summarize
+from trialkit.stats.mixed import MixedModelResult, lmm, mmrm
 from trialkit.stats.paired import PairedTestResult, hodges_lehmann, paired_t, wilcoxon
 from trialkit.stats.responder import ProportionResult, clopper_pearson, responder_rate
 
 __all__ = [
+    "MixedModelResult",
     "PairedTestResult",
     "ProportionResult",
     "Summary",
     "clopper_pearson",
     "descriptive",
     "hodges_lehmann",
+    "lmm",
+    "mmrm",
     "paired_t",
     "responder_rate",
     "summarize",
