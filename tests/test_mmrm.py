@@ -196,3 +196,63 @@ def test_ml_is_below_reml_and_counts_fixed_effects(fev, full):
 def test_residual_df(fev):
     r = mmrm(fev, "FEV1 ~ ARMCD", subject="USUBJID", visit="AVISIT", df="residual")
     assert set(r.coef.df) == {537 - 2}
+
+
+def test_kenward_roger_matches_sas(fev):
+    # SAS DDFM=KR, design/KR/kr_us.txt; estimates within 1e-3 (SAS's early stop, see above)
+    ref = SAS["arm_model"]["kenward_roger"]
+    r = mmrm(fev, "FEV1 ~ ARMCD", subject="USUBJID", visit="AVISIT", df="kenward-roger")
+    coef = r.coef.set_index("term")
+    for term, (estimate, se, df) in ref["coef"].items():
+        assert coef.loc[term, "estimate"] == pytest.approx(estimate, abs=1e-3)
+        assert coef.loc[term, "se"] == pytest.approx(se, abs=5e-4)   # adjusted SE, above the model-based 0.4397
+        assert coef.loc[term, "df"] == pytest.approx(df, abs=1)
+    ls = r.lsmeans("ARMCD").set_index("ARMCD")
+    for arm, (estimate, se, df) in ref["lsmeans"].items():
+        assert ls.loc[arm, "se"] == pytest.approx(se, abs=5e-4)
+        assert ls.loc[arm, "df"] == pytest.approx(df, abs=1)
+    t3 = r.type3().iloc[0]
+    assert t3.den_df == pytest.approx(ref["type3_armcd"][1], abs=1)
+    assert t3.statistic == pytest.approx(ref["type3_armcd"][2], rel=5e-4, abs=5e-3)
+
+
+def test_kenward_roger_is_not_offered_for_lmm(shared_data):
+    from trialkit.errors import AnalysisError
+    from trialkit.stats import lmm
+
+    sleep = pd.read_csv(shared_data / "mixed_model_refdata" / "sleepstudy.csv")
+    with pytest.raises(AnalysisError, match="df 'kenward-roger': choose one of satterthwaite, residual, between-within"):
+        lmm(sleep, "Reaction ~ Days", subject="Subject", df="kenward-roger")
+
+
+def _breaks_us():
+    """3 subjects x 4 visits: 12 values cannot identify 10 unstructured covariance parameters."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for s in range(3):
+        level = rng.normal(0, 1)
+        rows += [{"subj": f"s{s}", "visit": f"V{v}", "y": level + 0.5 * v + rng.normal(0, 1)} for v in range(4)]
+    return pd.DataFrame(rows)
+
+
+def test_non_convergence_is_detected_and_said():
+    r = mmrm(_breaks_us(), "y ~ visit", subject="subj", visit="visit")
+    assert not r.converged
+    assert any("gradient not zero" in m for m in r.messages)
+    assert r.messages[-1] == "estimates are reported from the last iteration: do not rely on them"
+
+
+def test_fallback_chain_records_what_was_used_and_why():
+    from trialkit.stats.mixed.mmrm import mmrm_with_fallback
+
+    result, attempts = mmrm_with_fallback(_breaks_us(), "y ~ visit", subject="subj", visit="visit")
+    assert [a.covariance for a in attempts] == ["us", "toep"]
+    assert not attempts[0].converged and "gradient not zero" in attempts[0].reason
+    assert attempts[1].converged and result.structure == "toep" and result.converged
+
+
+def test_fallback_chain_follows_the_configured_order():
+    from trialkit.stats.mixed.mmrm import mmrm_with_fallback
+
+    result, attempts = mmrm_with_fallback(_breaks_us(), "y ~ visit", subject="subj", visit="visit", chain=("us", "cs"))
+    assert [a.covariance for a in attempts] == ["us", "cs"] and result.structure == "cs"

@@ -145,5 +145,43 @@ def mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str, covarian
         visits=prep.visits, n_excluded=int(len(data) - len(prep.y)),
         covariance_matrix=lambda theta: cov.sigma(covariance, theta, t),
         n_theta_labels=cov.labels(covariance, prep.visits), data_for_margins=data.loc[prep.used_rows],
-        n_subjects_in_data=int(data[subject].nunique()),
+        n_subjects_in_data=int(data[subject].nunique()), kr_structure=(covariance, t),
     )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One covariance structure tried by :func:`mmrm_with_fallback` and what became of it."""
+
+    covariance: str
+    converged: bool
+    reason: str
+
+
+def mmrm_with_fallback(data: pd.DataFrame, formula: str, *, subject: str, visit: str,
+                       chain: tuple[str, ...] = ("us", "toep", "ar1", "cs"), **options) -> tuple[MixedModelResult, tuple[Attempt, ...]]:
+    """Fit the first covariance structure of ``chain`` that converges.
+
+    Returns
+    -------
+    result : MixedModelResult
+        The first converged fit; if none converges, the last attempt's fit, with ``converged`` False.
+    attempts : tuple of Attempt
+        Every structure tried, in order, and why it was given up.
+    """
+    attempts = []
+    result = None
+    for structure in chain:
+        try:
+            result = mmrm(data, formula, subject=subject, visit=visit, covariance=structure, **options)
+        except AnalysisError as exc:
+            attempts.append(Attempt(structure, False, str(exc)))
+            continue
+        reason = "converged" if result.converged else "; ".join(result.messages[1:] or result.messages)
+        attempts.append(Attempt(structure, result.converged, reason))
+        if result.converged:
+            break
+    if result is None:
+        raise AnalysisError("no covariance structure could be fitted: " +
+                            "; ".join(f"{a.covariance}: {a.reason}" for a in attempts))
+    return result, tuple(attempts)

@@ -84,6 +84,11 @@ class MixedModelResult:
             return float(self.n_obs - self.beta.size)
         if self.df_method == "between-within":
             return self.df_within if np.any(np.abs(L[self.within_columns]) > 1e-12) else self.df_between
+        if self.df_method == "kenward-roger":
+            from trialkit.stats.mixed.kenward_roger import df_and_scale
+
+            C, P, W = self.kenward_roger
+            return df_and_scale(L[None, :], C, self.cov_beta, P, W)[0]
         raise AnalysisError(f"degrees of freedom {self.df_method!r} are not available")
 
     def estimate(self, L) -> dict[str, float]:
@@ -105,7 +110,13 @@ class MixedModelResult:
         V = L @ self.cov_beta @ L.T
         b = L @ self.beta
         F = float(b @ np.linalg.pinv(V) @ b) / q
-        if self.df_method == "satterthwaite":
+        if self.df_method == "kenward-roger":
+            from trialkit.stats.mixed.kenward_roger import df_and_scale
+
+            C, P, W = self.kenward_roger
+            ddf, scale = df_and_scale(L, C, self.cov_beta, P, W)
+            F *= scale
+        elif self.df_method == "satterthwaite":
             vals, vecs = np.linalg.eigh(V)
             keep = vals > vals.max() * 1e-10
             nus = np.array([self._satterthwaite(vecs[:, m] @ L) for m in np.flatnonzero(keep)])
@@ -159,6 +170,7 @@ class MixedModelResult:
         return self.design_margins
 
     design_margins: dict = None  # observed frequency of each level, for proportional weights
+    kenward_roger: tuple | None = None  # (model-based cov(beta), P_i, W) when df_method is kenward-roger
 
     def lsmeans(self, specs: str | list[str], *, by: str | list[str] | None = None, weights: str = "equal") -> pd.DataFrame:
         """Least-squares means of each level (combination) of ``specs``, within each level of ``by``.
@@ -238,7 +250,7 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
            *, model: str, covariance: str, df_method: str, reml: bool, vcov: str, alpha: float, visits: list[str],
            n_excluded: int, covariance_matrix, n_theta_labels, data_for_margins: pd.DataFrame | None = None,
            covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan"),
-           n_subjects_in_data: int | None = None) -> MixedModelResult:
+           n_subjects_in_data: int | None = None, kr_structure: tuple[str, int] | None = None) -> MixedModelResult:
     """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm)."""
     p = X.shape[1]
     C = np.linalg.inv(fit.M)
@@ -261,6 +273,17 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
         cov_beta = C
     else:
         raise AnalysisError("vcov must be 'model' or 'empirical'")
+    kr = None
+    if df_method == "kenward-roger":
+        from trialkit.stats.mixed.kenward_roger import adjusted
+
+        if kr_structure is None:
+            raise AnalysisError("Kenward-Roger degrees of freedom are available for mmrm() only")
+        pieces = adjusted({"structure": kr_structure[0], "t": kr_structure[1], "theta": fit.theta,
+                           "theta_cov": theta_cov, "groups": problem.groups, "C": C})
+        kr = (C, pieces["P"], pieces["W"])
+        if vcov == "model":
+            cov_beta = pieces["phi_a"]  # SAS DDFM=KR: standard errors from the adjusted covariance
     n_subjects = int(len(np.unique(subjects)))
     k = fit.theta.size
     n_par = k if reml else k + p
@@ -285,5 +308,5 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
         covariance=covariance_frame, sigma2=sigma2, loglik=-deviance / 2, deviance=deviance, aic=deviance + 2 * n_par,
         bic=deviance + n_par * np.log(n_subjects_in_data or n_subjects), n_obs=int(len(y)), n_subjects=n_subjects, n_excluded=n_excluded,
         converged=fit.converged, messages=messages, within_columns=within, df_between=df_between,
-        df_within=df_within, design_margins=margins,
+        df_within=df_within, design_margins=margins, kenward_roger=kr,
     )
