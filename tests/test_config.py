@@ -54,7 +54,7 @@ def test_missing_required_key(make_study, capsys):
 
 def test_unknown_analysis(make_study, capsys):
     err = _config_error(capsys, make_study(config={"analyses": ["descriptive", "anova"]}))
-    assert "  analyses.1: Input should be 'descriptive', 'paired_t', 'wilcoxon' or 'responder' (got 'anova')\n" in err
+    assert "  analyses.1: Input should be 'descriptive', 'paired_t', 'wilcoxon', 'responder', 'lmm' or 'mmrm' (got 'anova')\n" in err
 
 
 def test_endpoint_not_in_visit_order(make_study, capsys):
@@ -102,3 +102,12 @@ def test_measure_the_data_do_not_contain(make_study, capsys):
 def test_config_error_is_a_python_exception_too(make_study):
     with pytest.raises(ConfigError, match="study.idd: unknown key"):
         load_config(make_study(config={"study": {"idd": "X"}}))
+
+
+def test_model_options(make_study, capsys):
+    config = load_config(make_study(config={"models": {"mmrm": {"covariance": "toep", "df": "kenward-roger"}}}))
+    assert config.models.mmrm.covariance == "toep" and config.models.mmrm.fallback == ["toep", "ar1", "cs"]
+    err = _config_error(capsys, make_study(config={"models": {"mmrm": {"covariance": "banded"}}}))
+    assert "  models.mmrm.covariance: Input should be 'us', 'toep', 'csh', 'cs', 'ar1h' or 'ar1' (got 'banded')" in err
+    err = _config_error(capsys, make_study(config={"models": {"lmm": {"df": "kenward-roger"}}}))
+    assert "  models.lmm.df: Input should be 'satterthwaite', 'residual' or 'between-within'" in err

@@ -146,3 +146,13 @@ def test_result_frames_have_fixed_long_columns():
     assert list(frame.columns) == ["stat", "value"]
     assert list(frame.stat) == ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size"]
     assert "df" not in set(wilcoxon([5, 6, 8], [4, 4, 5]).to_frame().stat)
+
+
+def test_holm_matches_r():
+    from trialkit.stats.multiplicity import holm
+
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.005), method = "holm") -> 0.03 0.06 0.06 0.02
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02], rel=1e-12)
+    # R: p.adjust(c(0.5, NA, 0.2), method = "holm") -> 0.5 NA 0.4
+    out = holm([0.5, np.nan, 0.2])
+    assert out[0] == 0.5 and np.isnan(out[1]) and out[2] == pytest.approx(0.4)

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from trialkit.errors import ConfigError
 
-ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder")
+ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm")
+COVARIANCES = Literal["us", "toep", "csh", "cs", "ar1h", "ar1"]
 
 
 class _Strict(BaseModel):
@@ -113,6 +114,26 @@ class SubjectsSpec(_Strict):
     covariates: list[str] = []
 
 
+class MmrmOptions(_Strict):
+    """``change ~ baseline + visit`` per measure at post-baseline visits."""
+
+    covariance: COVARIANCES = "us"
+    #: tried in order when the covariance above does not converge
+    fallback: list[COVARIANCES] = ["toep", "ar1", "cs"]
+    df: Literal["satterthwaite", "kenward-roger", "residual", "between-within"] = "satterthwaite"
+
+
+class LmmOptions(_Strict):
+    """``value ~ visit + (1 | subject)`` per measure over all visits."""
+
+    df: Literal["satterthwaite", "residual", "between-within"] = "satterthwaite"
+
+
+class Models(_Strict):
+    mmrm: MmrmOptions = MmrmOptions()
+    lmm: LmmOptions = LmmOptions()
+
+
 class StudyConfig(_Strict):
     """The whole of a study.yaml, with paths resolved against its folder."""
 
@@ -121,7 +142,8 @@ class StudyConfig(_Strict):
     visits: Visits
     measures: dict[str, Measure] = Field(min_length=1)
     subjects: SubjectsSpec = SubjectsSpec()
-    analyses: list[Literal["descriptive", "paired_t", "wilcoxon", "responder"]] = list(ANALYSES)
+    analyses: list[Literal["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"]] = list(ANALYSES)
+    models: Models = Models()
     alpha: float = Field(default=0.05, gt=0, lt=1)
 
     #: the study.yaml this was read from; set by :func:`load_config`

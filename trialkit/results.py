@@ -1,12 +1,14 @@
 """Analyses -> the long results dataset (ARD) that the report is rendered from.
 
 Columns (a contract: extend, never rename): ``analysis, measure, group_var,
-group, visit, contrast, stat, value``. ``value`` is kept at full precision;
+group, visit, contrast, stat, value``, then ``note`` (model, covariance and df
+method of model rows; empty elsewhere). ``value`` is kept at full precision;
 NaN means "not estimable" (e.g. an SD from one observation) and is written as
 an empty cell.
 
 analysis values: ``population`` (subjects per group, stat ``n``),
-``descriptive``, ``change``, ``paired_t``, ``wilcoxon``, ``responder``.
+``descriptive``, ``change``, ``paired_t``, ``wilcoxon``, ``responder``,
+``lmm``, ``mmrm`` (see :mod:`trialkit.results_mixed`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
 from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
 
-ARD_COLUMNS = ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value"]
+ARD_COLUMNS = ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value", "note"]
 OVERALL = ("overall", "all")
 
 
 def _natural_key(text: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def groups_of(frame: pd.DataFrame, var: str) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Yield ``(var, level, rows)`` for each non-empty level of ``var``, in natural order (2 before 10)."""
+    present = frame[frame[var] != ""]
+    for level in sorted(present[var].unique(), key=_natural_key):
+        yield var, level, present[present[var] == level]
 
 
 def groups(frame: pd.DataFrame, config: StudyConfig) -> Iterator[tuple[str, str, pd.DataFrame]]:
@@ -36,13 +45,11 @@ def groups(frame: pd.DataFrame, config: StudyConfig) -> Iterator[tuple[str, str,
     """
     yield (*OVERALL, frame)
     for var in config.subjects.subgroups:
-        present = frame[frame[var] != ""]
-        for level in sorted(present[var].unique(), key=_natural_key):
-            yield var, level, present[present[var] == level]
+        yield from groups_of(frame, var)
 
 
 def _rows(analysis: str, measure: str, group_var: str, group: str, visit: str, contrast: str, result) -> list[tuple]:
-    return [(analysis, measure, group_var, group, visit, contrast, stat, value) for stat, value in result.stats()]
+    return [(analysis, measure, group_var, group, visit, contrast, stat, value, "") for stat, value in result.stats()]
 
 
 def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -60,10 +67,10 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     Returns
     -------
     DataFrame
-        Columns ``analysis, measure, group_var, group, visit, contrast, stat, value``
-        in a fixed order: population, then per measure (study.yaml order)
-        descriptive, change, paired_t, wilcoxon, responder; within each, groups
-        (overall first) and visits in visit order.
+        :data:`ARD_COLUMNS` in a fixed order: population, then per measure
+        (study.yaml order) descriptive, change, paired_t, wilcoxon, responder;
+        within each, groups (overall first) and visits in visit order; then the
+        lmm and mmrm rows.
     """
     visits = config.visits
     alpha = config.alpha
@@ -71,7 +78,7 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     parts: list[list[tuple]] = []
     analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
     for group_var, group, rows in groups(analysed, config):
-        parts.append([("population", "", group_var, group, "", "", "n", float(len(rows)))])
+        parts.append([("population", "", group_var, group, "", "", "n", float(len(rows)), "")])
     wanted = set(config.analyses)
     for measure in config.measures:
         values = data.values[data.values["measure"] == measure]
@@ -95,6 +102,13 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
         if "responder" in wanted and config.measures[measure].responder_max is not None:
             for group_var, group, rows in groups(responders, config):
                 parts.append(_rows("responder", measure, group_var, group, visits.endpoint, "", responder_rate(rows["responder"], alpha=alpha)))
+    if "lmm" in wanted or "mmrm" in wanted:
+        from trialkit.results_mixed import lmm_rows, mmrm_rows  # imported only when models are asked for
+
+        if "lmm" in wanted:
+            parts.append(lmm_rows(data.values, config))
+        if "mmrm" in wanted:
+            parts.append(mmrm_rows(data.change, config))
     ard = pd.DataFrame([row for part in parts for row in part], columns=ARD_COLUMNS)
     ard["value"] = ard["value"].astype(float)
     return ard

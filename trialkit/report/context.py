@@ -33,13 +33,19 @@ class _Lookup:
     def __init__(self, ard: pd.DataFrame, analysis: str) -> None:
         part = ard[ard["analysis"] == analysis]
         self.table: dict[tuple, dict[str, float]] = {}
+        self.notes: dict[tuple, str] = {}
         for row in part.itertuples(index=False):
             key = (row.measure, row.group_var, row.group, row.visit)
             self.table.setdefault(key, {})[row.stat] = row.value
+            self.notes.setdefault((row.measure, row.group_var), getattr(row, "note", ""))
         self.groups = list(dict.fromkeys((r.group_var, r.group) for r in part.itertuples(index=False)))
 
     def get(self, measure: str, group_var: str, group: str, visit: str = "") -> dict[str, float] | None:
         return self.table.get((measure, group_var, group, visit))
+
+
+def row(cells: list[dict], *, emphasis: bool = False) -> dict:
+    return {"cells": cells, "emphasis": emphasis}
 
 
 def _group_label(group_var: str, group: str, population: dict) -> str:
@@ -56,7 +62,7 @@ def _summary_rows(stats: _Lookup, measure: str, visits: list[str], d: int, popul
             s = stats.get(measure, group_var, group, visit)
             if s is None:
                 continue
-            rows.append([
+            rows.append(row([
                 text(visit),
                 _cell("int", s["n"]),
                 _cell("pair", (s["mean"], s["sd"]), d + 1),
@@ -64,7 +70,7 @@ def _summary_rows(stats: _Lookup, measure: str, visits: list[str], d: int, popul
                 _cell("num", s["median"], d + 1),
                 _cell("range", (s["q1"], s["q3"]), d + 1),
                 _cell("range", (s["min"], s["max"]), d),
-            ])
+            ]))
         blocks.append({"label": _group_label(group_var, group, population), "rows": rows})
     return blocks
 
@@ -95,6 +101,8 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
     ttest = _Lookup(ard, "paired_t")
     wilcox = _Lookup(ard, "wilcoxon")
     responder = _Lookup(ard, "responder")
+    lmm_results = _Lookup(ard, "lmm")
+    mmrm_results = _Lookup(ard, "mmrm")
     contrast = f"{visits.endpoint} - {visits.baseline}"
 
     measures = []
@@ -126,9 +134,9 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
                 "population": f"Subjects with observed {visits.baseline} and {visits.endpoint} values (complete pairs).",
                 "columns": ["Group", "n", f"Mean change ({contrast})", f"{conf} CI", "t", "df", "p-value", "Cohen's dz"],
                 "blocks": [{"label": "", "rows": [
-                    [text(_group_label(gv, g, population)), _cell("int", t["n"]), _cell("num", t["estimate"], d + 2),
-                     _cell("ci", (t["ci_lower"], t["ci_upper"]), d + 2), _cell("num", t["statistic"], 2),
-                     _cell("num", t["df"], 0), _cell(P, t["p_value"]), _cell("num", t["effect_size"], 2)]
+                    row([text(_group_label(gv, g, population)), _cell("int", t["n"]), _cell("num", t["estimate"], d + 2),
+                         _cell("ci", (t["ci_lower"], t["ci_upper"]), d + 2), _cell("num", t["statistic"], 2),
+                         _cell("num", t["df"], 0), _cell(P, t["p_value"]), _cell("num", t["effect_size"], 2)])
                     for gv, g in ttest.groups if (t := ttest.get(name, gv, g)) is not None]}],
                 "footnote": "Mean of the paired differences with its t-based CI; two-sided p-value. "
                 "Cohen's dz = mean / SD of the paired differences.",
@@ -139,9 +147,9 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
                 "population": f"Subjects with observed {visits.baseline} and {visits.endpoint} values (complete pairs).",
                 "columns": ["Group", "n", "V", "p-value", f"HL estimate ({contrast})", f"{conf} CI", "Rank-biserial r"],
                 "blocks": [{"label": "", "rows": [
-                    [text(_group_label(gv, g, population)), _cell("int", w["n"]), _cell("num", w["statistic"], 1),
-                     _cell(P, w["p_value"]), _cell("num", w["estimate"], d + 2),
-                     _cell("ci", (w["ci_lower"], w["ci_upper"]), d + 2), _cell("num", w["effect_size"], 2)]
+                    row([text(_group_label(gv, g, population)), _cell("int", w["n"]), _cell("num", w["statistic"], 1),
+                         _cell(P, w["p_value"]), _cell("num", w["estimate"], d + 2),
+                         _cell("ci", (w["ci_lower"], w["ci_upper"]), d + 2), _cell("num", w["effect_size"], 2)])
                     for gv, g in wilcox.groups if (w := wilcox.get(name, gv, g)) is not None]}],
                 "footnote": "V: sum of the ranks of the positive differences. Normal approximation with tie-corrected "
                 "variance and continuity correction, zero differences dropped, as R wilcox.test(exact = FALSE, "
@@ -155,9 +163,9 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
                 r = responder.get(name, group_var, group, visits.endpoint)
                 if r is None:
                     continue
-                rows.append([text(_group_label(group_var, group, population)), _cell("int", r["n"]),
-                             _cell("int", r["n_responders"]), _cell("pct", r["proportion"]),
-                             _cell("ci", (100 * r["ci_lower"], 100 * r["ci_upper"]), 1)])
+                rows.append(row([text(_group_label(group_var, group, population)), _cell("int", r["n"]),
+                                 _cell("int", r["n_responders"]), _cell("pct", r["proportion"]),
+                                 _cell("ci", (100 * r["ci_lower"], 100 * r["ci_upper"]), 1)]))
             tables.append({
                 "title": f"{name}: responders at {visits.endpoint}",
                 "population": f"Subjects with an observed {visits.endpoint} value.",
@@ -166,11 +174,13 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
                 "footnote": f"Responder: {name} <= {spec.responder_max:g} at {visits.endpoint}. "
                 "Exact (Clopper-Pearson) confidence interval.",
             })
-        measures.append({"name": name, "label": label, "tables": tables})
+        tables += _model_tables(name, lmm_results, mmrm_results, config, population, conf, d)
+        measures.append({"name": name, "label": label,
+                         "tables": [{"interactions": [], **table} for table in tables]})
 
     issue_rows = [
-        [text(r.severity), text(r.check), text(r.file), text("" if pd.isna(r.row) else f"{int(r.row)}"),
-         text(r.column), text(r.value), text(r.subject), text(r.visit), text(r.measure), text(r.message)]
+        row([text(r.severity), text(r.check), text(r.file), text("" if pd.isna(r.row) else f"{int(r.row)}"),
+             text(r.column), text(r.value), text(r.subject), text(r.visit), text(r.measure), text(r.message)])
         for r in issues.itertuples(index=False)
     ]
     return {
@@ -186,3 +196,75 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
             "n_warnings": int((issues["severity"] == "warning").sum()) if len(issues) else 0,
         },
     }
+
+
+MODEL_COLUMNS = ["n", "Estimate", "CI", "SE", "df", "t", "p-value", "Holm p"]
+
+
+def _inference_cells(values: dict, d: int, *, adjusted: bool) -> list[dict]:
+    return [
+        _cell("int", values["n"]), _cell("num", values["estimate"], d + 2),
+        _cell("ci", (values["ci_lower"], values["ci_upper"]), d + 2), _cell("num", values["se"], d + 3),
+        _cell("num", values["df"], 1), _cell("num", values["statistic"], 2), _cell(P, values["p_value"]),
+        _cell(P, values["p_adjusted"]) if adjusted else text(""),
+    ]
+
+
+def _interactions(results: _Lookup, measure: str, config: StudyConfig) -> list[dict]:
+    out = []
+    for subgroup in config.subjects.subgroups:
+        test = results.get(measure, subgroup, "")
+        if test is not None and "statistic" in test:
+            out.append({"label": f"Visit x {subgroup} interaction", "statistic": test["statistic"],
+                        "num_df": test["num_df"], "den_df": test["df"], "p_value": test["p_value"]})
+    return out
+
+
+def _notes(results: _Lookup, measure: str, config: StudyConfig) -> str:
+    keys = ["overall", *config.subjects.subgroups]
+    notes = [results.notes[(measure, k)] for k in keys if (measure, k) in results.notes]
+    return " Models: " + " | ".join(dict.fromkeys(notes)) + "." if notes else ""
+
+
+def _model_tables(name: str, lmm_results: _Lookup, mmrm_results: _Lookup, config: StudyConfig,
+                  population: dict, conf: str, d: int) -> list[dict]:
+    visits = config.visits
+    contrast = f"{visits.endpoint} - {visits.baseline}"
+    tables = []
+    if lmm_results.groups:
+        rows = [row([text(_group_label(gv, g, population)), *_inference_cells(v, d, adjusted=gv != "overall")])
+                for gv, g in lmm_results.groups if g and (v := lmm_results.get(name, gv, g)) is not None]
+        tables.append({
+            "title": f"{name}: linear mixed model, {visits.endpoint} vs {visits.baseline}",
+            "population": "All subjects with at least one observed value (all visits, observed cases).",
+            "columns": ["Group", *MODEL_COLUMNS[:1], f"Estimate ({contrast})", f"{conf} CI", *MODEL_COLUMNS[3:]],
+            "blocks": [{"label": "", "rows": rows}],
+            "interactions": _interactions(lmm_results, name, config),
+            "footnote": f"Linear mixed model of the {name} value with visit as a fixed effect and a random intercept "
+            "per subject, REML; the estimate is the LS-mean difference between the visits. Subgroup rows come from "
+            "the model with the visit x subgroup interaction; Holm p adjusts across the levels of the subgroup."
+            + _notes(lmm_results, name, config),
+        })
+    if mmrm_results.groups:
+        overall = [row([text(v), *_inference_cells(x, d, adjusted=False)], emphasis=v == visits.endpoint)
+                   for v in visits.post_baseline if (x := mmrm_results.get(name, "overall", "all", v)) is not None]
+        blocks = [{"label": _group_label("overall", "all", population), "rows": overall}]
+        for subgroup in config.subjects.subgroups:
+            sub_rows = [row([text(_group_label(gv, g, population)), *_inference_cells(x, d, adjusted=True)],
+                            emphasis=True)
+                        for gv, g in mmrm_results.groups if gv == subgroup and g
+                        and (x := mmrm_results.get(name, gv, g, visits.endpoint)) is not None]
+            if sub_rows:
+                blocks.append({"label": f"By {subgroup}, {visits.endpoint}", "rows": sub_rows})
+        tables.append({
+            "title": f"{name}: MMRM, LS mean change from {visits.baseline}",
+            "population": f"Subjects with an observed {visits.baseline} value and at least one post-baseline value.",
+            "columns": ["Visit", *MODEL_COLUMNS[:1], "LS mean change", f"{conf} CI", *MODEL_COLUMNS[3:]],
+            "blocks": blocks,
+            "interactions": _interactions(mmrm_results, name, config),
+            "footnote": f"Mixed model for repeated measures of the change from {visits.baseline}, with baseline "
+            f"{name} and visit as fixed effects and a within-subject covariance across post-baseline visits, REML; "
+            f"LS means at the mean baseline. The endpoint ({visits.endpoint}) is in bold. Holm p adjusts across "
+            "subgroup levels." + _notes(mmrm_results, name, config),
+        })
+    return tables
