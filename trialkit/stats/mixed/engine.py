@@ -62,56 +62,95 @@ class Evaluation:
 class Problem:
     """-2 log (restricted) likelihood as a function of the covariance parameters theta."""
 
-    def __init__(self, groups: list[Group], full: Callable, *, reml: bool, log_weights: float = 0.0) -> None:
+    def __init__(self, groups: list[Group], full: Callable, *, reml: bool, log_weights: float = 0.0,
+                 n_obs: int | None = None) -> None:
         self.groups = groups
         self.full = full  # theta -> covariance pieces passed to each group's project()
         self.reml = reml
         self.p = groups[0].Xs[0].shape[2]
-        self.n_obs = int(sum(y.size for g in groups for y in g.ys))
+        # padded groups (MMRM) hold placeholder zeros, so the caller gives the true count
+        self.n_obs = int(sum(y.size for g in groups for y in g.ys)) if n_obs is None else n_obs
         self.log_weights = log_weights  # sum of log weights: |V| of weighted data = |Sigma| / prod(w)
 
     def evaluate(self, theta: np.ndarray, *, gradient: bool = True) -> Evaluation:
-        pieces = self.full(theta)
+        """-2 log L(R), its gradient, beta-hat and M = X'V^-1 X at theta."""
+        try:
+            objective, grad, beta, M = self.evaluate_many(np.asarray(theta, dtype=float)[None], gradient=gradient)
+        except np.linalg.LinAlgError:  # V or M not positive definite: outside the parameter space
+            return Evaluation(np.inf, None, np.full(self.p, np.nan), np.zeros((self.p, self.p)))
+        return Evaluation(float(objective[0]), None if grad is None else grad[0], beta[0], M[0])
+
+    def evaluate_many(self, thetas: np.ndarray, *, gradient: bool = True):
+        """The same for a stack of parameter vectors (B x K) at once, as arrays with a leading B axis.
+
+        Raises numpy's LinAlgError if V or M is not positive definite at any of them.
+        """
         p = self.p
-        M = np.zeros((p, p))
-        u = np.zeros(p)
-        quad = 0.0
-        logdet = 0.0
+        b = thetas.shape[0]
+        pieces = [self.full(theta) for theta in thetas]
+        M = np.zeros((b, p, p))
+        u = np.zeros((b, p))
+        quad = np.zeros(b)
+        logdet = np.zeros(b)
         cache = []
         for g in self.groups:
-            V, dV = g.project(pieces)
-            try:
-                chol = np.linalg.cholesky(V)
-            except np.linalg.LinAlgError:
-                return Evaluation(np.inf, None, np.full(p, np.nan), M)
+            projected = [g.project(piece) for piece in pieces]
+            V = np.stack([v for v, _ in projected])                      # B x G x t x t
+            chol = np.linalg.cholesky(V)
             W = np.linalg.inv(V)
-            logdet += float(g.n @ (2 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)))
-            M += np.einsum("gst,gstab->ab", W, g.A)
-            u += np.einsum("gst,gsta->a", W, g.B)
-            quad += float(np.einsum("gst,gst->", W, g.C))
-            cache.append((W, dV))
-        try:
-            m_chol = linalg.cho_factor(M, lower=True, check_finite=False)
-        except linalg.LinAlgError:
-            return Evaluation(np.inf, None, np.full(p, np.nan), M)
-        beta = linalg.cho_solve(m_chol, u, check_finite=False)
-        objective = logdet + quad - u @ beta - self.log_weights
+            logdet += 2 * np.einsum("g,zgs->z", g.n, np.log(np.diagonal(chol, axis1=2, axis2=3)))
+            M += np.einsum("zgst,gstab->zab", W, g.A)
+            u += np.einsum("zgst,gsta->za", W, g.B)
+            quad += np.einsum("zgst,gst->z", W, g.C)
+            cache.append((W, projected))
+        m_chol = np.linalg.cholesky(M)
+        beta = np.linalg.solve(M, u[..., None])[..., 0]
+        objective = logdet + quad - np.einsum("za,za->z", u, beta) - self.log_weights
         if self.reml:
-            objective += 2 * np.sum(np.log(np.diag(m_chol[0]))) + (self.n_obs - p) * LOG_2PI
+            objective += 2 * np.sum(np.log(np.diagonal(m_chol, axis1=1, axis2=2)), axis=1) + (self.n_obs - p) * LOG_2PI
         else:
             objective += self.n_obs * LOG_2PI
         if not gradient:
-            return Evaluation(float(objective), None, beta, M)
-        M_inv = linalg.cho_solve(m_chol, np.eye(p), check_finite=False)
+            return objective, None, beta, M
+        M_inv = np.linalg.inv(M)
         grad = 0.0
-        for g, (W, dV) in zip(self.groups, cache):
-            Bb = np.einsum("gsta,a->gst", g.B, beta)
-            inner = g.C - Bb - Bb.transpose(0, 2, 1) + np.einsum("gstab,a,b->gst", g.A, beta, beta)
+        for g, (W, projected) in zip(self.groups, cache):
+            dV = np.stack([d for _, d in projected])                     # B x G x K x t x t
+            Bb = np.einsum("gsta,za->zgst", g.B, beta)
+            inner = g.C[None] - Bb - Bb.transpose(0, 1, 3, 2) + np.einsum("gstac,za,zc->zgst", g.A, beta, beta)
             if self.reml:
-                inner = inner + np.einsum("gstab,ab->gst", g.A, M_inv)
-            G = g.n[:, None, None] * W - W @ inner @ W
-            grad = grad + np.einsum("gkst,gst->k", dV, G)
-        return Evaluation(float(objective), np.asarray(grad), beta, M)
+                inner = inner + np.einsum("gstac,zac->zgst", g.A, M_inv)
+            G = g.n[None, :, None, None] * W - W @ inner @ W
+            grad = grad + np.einsum("zgkst,zgst->zk", dV, G)
+        return objective, np.asarray(grad), beta, M
+
+    def expected_information(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """Expected information of theta for -2 log L(R), i.e. 2 I:
+
+            ML:   sum_g n_g tr(W V_i W V_j)
+            REML: the same - 2 tr(C Q_ij) + tr(C P_i C P_j),  C = M^-1,
+                  Q_ij = X'W V_i W V_j W X,  P_i = X'W V_i W X.
+        """
+        pieces = self.full(theta)
+        C = np.linalg.inv(M)
+        k = None
+        info = 0.0
+        P = 0.0
+        trCQ = 0.0
+        for g in self.groups:
+            V, dV = g.project(pieces)
+            W = np.linalg.inv(V)
+            WdV = np.einsum("gsu,gkut->gkst", W, dV)
+            info = info + np.einsum("g,gist,gjts->ij", g.n, WdV, WdV)
+            if self.reml:
+                WdVW = np.einsum("gkst,gtu->gksu", WdV, W)
+                P = P + np.einsum("gkst,gstab->kab", WdVW, g.A)
+                S = np.einsum("gstab,ab->gts", g.A, C)  # sum_i X_i C X_i' (transposed), per pattern
+                trCQ = trCQ + np.einsum("gist,gjtu,gus->ij", WdV, WdVW, S)
+        if self.reml:
+            CP = np.einsum("ab,kbc->kac", C, P)
+            info = info - 2 * trCQ + np.einsum("iab,jba->ij", CP, CP)
+        return (info + info.T) / 2
 
     def objective_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         ev = self.evaluate(theta)
@@ -124,15 +163,21 @@ class Problem:
         ev = self.evaluate(theta)
         return ev.gradient if ev.gradient is not None else np.full(theta.size, np.nan)
 
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """Central differences of the analytic gradient (error of order h^2, about 1e-9 here)."""
+    def hessian(self, theta: np.ndarray, *, central: bool = True) -> np.ndarray:
+        """Differences of the analytic gradient: central (error of order h^2, about 1e-9 here) or forward
+        (half the cost, error about 1e-8 relative: ample for degrees of freedom)."""
         k = theta.size
-        H = np.empty((k, k))
-        for j in range(k):
-            h = 1e-5 * max(1.0, abs(theta[j]))
-            e = np.zeros(k)
-            e[j] = h
-            H[:, j] = (self.gradient(theta + e) - self.gradient(theta - e)) / (2 * h)
+        steps = np.diag((1e-5 if central else 1e-7) * np.maximum(1.0, np.abs(theta)))
+        points = np.concatenate([theta + steps, theta - steps]) if central else np.vstack([theta, theta + steps])
+        try:
+            _, grads, _, _ = self.evaluate_many(points)  # every perturbed point in one batch
+        except np.linalg.LinAlgError:
+            grads = np.stack([self.gradient(point) for point in points])
+        h = np.diag(steps)
+        if central:
+            H = (grads[:k] - grads[k:]).T / (2 * h)
+        else:
+            H = (grads[1:] - grads[0]).T / h
         return (H + H.T) / 2
 
     def derivative_of_M(self, theta: np.ndarray) -> np.ndarray:
@@ -161,57 +206,79 @@ class Fit:
     iterations: int
 
 
-def maximise(problem: Problem, theta0: np.ndarray, *, gtol: float = 1e-6, max_newton: int = 20) -> Fit:
-    """Quasi-Newton from theta0, then Newton steps with the Hessian until the gradient vanishes.
-
-    Converged means: max |gradient of -2 log L| <= gtol and a positive-definite Hessian (a maximum
-    with every parameter identified).
-    """
-    messages: list[str] = []
-    result = optimize.minimize(problem.objective_and_gradient, theta0, jac=True, method="BFGS",
-                               options={"gtol": gtol, "maxiter": 500})
-    theta = result.x
-    messages.append(f"BFGS: {result.message} ({result.nit} iterations)")
-    ev = problem.evaluate(theta)
-    iterations = int(result.nit)
-    H = problem.hessian(theta) if np.isfinite(ev.objective) else np.full((theta.size,) * 2, np.nan)
-    for _ in range(max_newton):  # Newton steps with the Hessian at the BFGS point: near the optimum it barely changes
-        if ev.gradient is None or not np.all(np.isfinite(H)):
-            break
-        if np.max(np.abs(ev.gradient)) <= gtol * 1e-3:
-            break
+def _scoring(problem: Problem, theta: np.ndarray, ev: Evaluation, *, gtol: float, max_iter: int = 50,
+             hessian: np.ndarray | None = None):
+    """Newton-type steps with the expected information (Fisher scoring), or with a fixed ``hessian`` when
+    given; a step that does not improve the likelihood is halved."""
+    messages = []
+    for iteration in range(max_iter):
+        if ev.gradient is None or np.max(np.abs(ev.gradient)) <= gtol:
+            return theta, ev, iteration, messages
+        info = problem.expected_information(theta, ev.M) if hessian is None else hessian
         try:
-            step = -np.linalg.solve(H, ev.gradient)
+            step = -np.linalg.solve(info, ev.gradient)
         except np.linalg.LinAlgError:
-            break
-        if ev.gradient @ step >= 0:  # not a descent direction: the Hessian is not positive definite here
-            break
+            messages.append("expected information singular: a covariance parameter is not identified")
+            return theta, ev, iteration, messages
         scale = 1.0
-        noise = 1e-12 * max(1.0, abs(ev.objective))  # rounding error of the objective itself
-        while scale > 1e-6:
+        noise = 1e-12 * max(1.0, abs(ev.objective))
+        while scale > 1e-8:
             candidate = problem.evaluate(theta + scale * step)
-            if candidate.objective <= ev.objective + 1e-4 * scale * (ev.gradient @ step) or (
+            if candidate.objective < ev.objective - 1e-4 * scale * abs(ev.gradient @ step) or (
                 candidate.objective <= ev.objective + noise and candidate.gradient is not None
                 and np.max(np.abs(candidate.gradient)) < np.max(np.abs(ev.gradient))
             ):
                 break
             scale /= 2
         else:
+            messages.append("Fisher scoring could not improve the likelihood further")
+            return theta, ev, iteration, messages
+        theta, ev = theta + scale * step, candidate
+    messages.append(f"Fisher scoring stopped after {max_iter} iterations")
+    return theta, ev, max_iter, messages
+
+
+def maximise(problem: Problem, theta0: np.ndarray, *, gtol: float = 1e-6) -> Fit:
+    """Fisher scoring from theta0 until near the maximum, then Newton steps with the observed Hessian
+    (differences of the analytic gradient) to a zero gradient; BFGS where that stalls. The Hessian
+    returned for inference is recomputed at the final point.
+
+    Converged means: max |gradient of -2 log L| <= gtol and a positive-definite observed Hessian
+    (a maximum with every parameter identified).
+    """
+    theta = np.asarray(theta0, dtype=float)
+    ev = problem.evaluate(theta)
+    if not np.isfinite(ev.objective):
+        nan = np.full(theta.size, np.nan)
+        return Fit(theta, np.inf, nan, ev.M, np.full((theta.size,) * 2, np.nan), nan, False,
+                   ("the likelihood is not finite at the starting values",), 0)
+    theta, ev, iterations, messages = _scoring(problem, theta, ev, gtol=1e-2, max_iter=30)
+    for attempt in range(2):
+        H = problem.hessian(theta, central=False)
+        if np.all(np.isfinite(H)) and np.all(np.linalg.eigvalsh(H) > 0):
+            theta, ev, more, _ = _scoring(problem, theta, ev, gtol=gtol * 1e-2, max_iter=20, hessian=H)
+            iterations += more
+        if ev.gradient is not None and np.max(np.abs(ev.gradient)) <= gtol or attempt == 1:
             break
-        theta = theta + scale * step
-        ev = candidate
-        iterations += 1
-    # H stays the one from the BFGS point: polishing moves theta by ~1e-7, far below what inference resolves
+        result = optimize.minimize(problem.objective_and_gradient, theta, jac=True, method="BFGS",
+                                   options={"gtol": gtol, "maxiter": 500})
+        messages.append(f"BFGS: {result.message} ({result.nit} iterations)")
+        iterations += int(result.nit)
+        theta = result.x
+        ev = problem.evaluate(theta)
+    # the observed Hessian at the maximum itself: inference (Satterthwaite, Kenward-Roger) depends on it
+    H = problem.hessian(theta, central=False) if np.isfinite(ev.objective) else np.full((theta.size,) * 2, np.nan)
     grad = ev.gradient if ev.gradient is not None else np.full(theta.size, np.nan)
     eig = np.linalg.eigvalsh(H) if np.all(np.isfinite(H)) else np.array([np.nan])
     max_grad = float(np.max(np.abs(grad)))
     converged = bool(np.isfinite(ev.objective) and max_grad <= gtol and np.all(eig > 0))
-    if not converged:
-        if not np.isfinite(ev.objective):
-            messages.append("the likelihood is not finite at the last parameters")
-        elif max_grad > gtol:
-            messages.append(f"gradient not zero at the end: max |gradient| = {max_grad:.3g} > {gtol:g}")
-        else:
-            messages.append("Hessian not positive definite at the end: a covariance parameter is not identified "
-                            f"(smallest eigenvalue {eig.min():.3g})")
+    if converged:
+        messages = [f"converged in {iterations} iterations (Fisher scoring, then Newton)"]
+    elif not np.isfinite(ev.objective):
+        messages.append("the likelihood is not finite at the last parameters")
+    elif max_grad > gtol:
+        messages.append(f"gradient not zero at the end: max |gradient| = {max_grad:.3g} > {gtol:g}")
+    else:
+        messages.append("Hessian not positive definite at the end: a covariance parameter is not identified "
+                        f"(smallest eigenvalue {eig.min():.3g})")
     return Fit(theta, ev.objective, ev.beta, ev.M, H, grad, converged, tuple(messages), iterations)

@@ -106,8 +106,8 @@ def adjusted(result_inputs: dict) -> dict:
         P -= np.einsum("gkst,gstab->kab", WdVW, g.A)                    # X'V^-1 V_i V^-1 X, negated
         Q += np.einsum("gijsv,gsvab->ijab", np.einsum("gisu,gjuv->gijsv", WdV, WdVW), g.A)
         if np.any(d2):
-            idx = np.array(g.keys)
-            d2V = d2[:, :, idx[:, :, None], idx[:, None, :]].transpose(2, 0, 1, 3, 4)  # G x K x K x t x t
+            both = g.mask[:, :, None] * g.mask[:, None, :]  # observed visits of each (padded) pattern
+            d2V = d2[None] * both[:, None, None]              # G x K x K x t x t
             R += np.einsum("gsu,gijuv,gvt,gstab->ijab", Winv, d2V, Winv, g.A)
     middle = np.zeros((p, p))
     for i in range(k):

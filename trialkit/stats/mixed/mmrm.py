@@ -50,49 +50,66 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
         keep &= data[weights].notna()
     rows = data.loc[used].index
     sel = keep.loc[rows].to_numpy()
-    frame = pd.DataFrame({"subject": data.loc[rows, subject].astype(str).to_numpy(),
-                          "visit": data.loc[rows, visit].astype(str).to_numpy()})[sel].reset_index(drop=True)
+    subjects = np.asarray(data.loc[rows, subject].to_numpy(dtype=object)[sel].astype(str))
+    visit_text = np.asarray(data.loc[rows, visit].to_numpy(dtype=object)[sel].astype(str))
     y, X = y[sel], X[sel]
     w = data.loc[rows, weights].to_numpy(dtype=float)[sel] if weights else np.ones(len(y))
     if np.any(w <= 0):
         raise AnalysisError(f"weights column {weights!r} must be positive")
-    if frame.duplicated().any():
-        dup = frame[frame.duplicated()].iloc[0]
-        raise AnalysisError(f"subject {dup.subject!r} has two rows at visit {dup.visit!r}; an MMRM needs one per visit")
-    unknown = set(frame.visit) - set(visits)
+    unknown = set(visit_text) - set(visits)
     if unknown:
         raise AnalysisError(f"visit levels {sorted(unknown)} are not among {visits}")
     t = len(visits)
-    frame["pos"] = frame.visit.map({v: i for i, v in enumerate(visits)})
+    positions = pd.Categorical(visit_text, categories=visits).codes.astype(int)
+    subject_codes, subject_names = pd.factorize(subjects)
+    pair = subject_codes * t + positions
+    if len(np.unique(pair)) < len(pair):
+        values, counts = np.unique(pair, return_counts=True)
+        dup = values[counts > 1][0]
+        raise AnalysisError(f"subject {subject_names[dup // t]!r} has two rows at visit {visits[dup % t]!r}; "
+                            "an MMRM needs one per visit")
     # weights as SAS's WEIGHT statement: Var = Sigma / w, i.e. Sigma for the rescaled y and X
     sw = np.sqrt(w)
-    order = frame.sort_values(["subject", "pos"], kind="stable").index.to_numpy()
-    frame = frame.loc[order].reset_index(drop=True)
+    order = np.lexsort((positions, subjects))
+    subjects, positions = subjects[order], positions[order]
     y_w, X_w = (y * sw)[order], (X * sw[:, None])[order]
-    subjects, positions = frame.subject.to_numpy(), frame.pos.to_numpy()
     starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
     patterns: dict[tuple, list[tuple[int, int]]] = {}
-    for a, b in zip(starts, np.r_[starts[1:], len(frame)]):
+    for a, b in zip(starts, np.r_[starts[1:], len(y_w)]):
         patterns.setdefault(tuple(positions[a:b]), []).append((a, b))
 
-    def projector(idx: np.ndarray):
-        r, c = idx[:, :, None], idx[:, None, :]
-        return lambda pieces: (pieces[0][r, c], np.moveaxis(pieces[1][:, r, c], 0, 1))
+    # Every pattern is padded to all t visits so that one batch of array operations serves them all: a
+    # missing visit gets zero data, a unit variance uncorrelated with the rest and no derivative, so it
+    # adds nothing to the likelihood (log 1 = 0), its gradient, the information or the sandwich.
+    keys = sorted(patterns, key=lambda k: (-len(k), k))
+    mask = np.zeros((len(keys), t))
+    Xs, ys = [], []
+    for g, key in enumerate(keys):
+        mask[g, list(key)] = 1.0
+        spans = patterns[key]
+        Xp = np.zeros((len(spans), t, X_w.shape[1]))
+        yp = np.zeros((len(spans), t))
+        for i, (a, b) in enumerate(spans):
+            Xp[i, list(key)] = X_w[a:b]
+            yp[i, list(key)] = y_w[a:b]
+        Xs.append(Xp)
+        ys.append(yp)
+    both = mask[:, :, None] * mask[:, None, :]
+    pad = np.eye(t)[None] * (1 - mask)[:, :, None]
 
-    by_size: dict[int, list[tuple]] = {}
-    for key in sorted(patterns, key=lambda k: (-len(k), k)):
-        by_size.setdefault(len(key), []).append(key)
-    groups = [
-        Group([np.stack([X_w[a:b] for a, b in patterns[k]]) for k in keys],
-              [np.stack([y_w[a:b] for a, b in patterns[k]]) for k in keys], projector(np.array(keys)), keys)
-        for keys in by_size.values()
-    ]
-    problem = Problem(groups, lambda theta: cov.sigma_and_derivatives(covariance, theta, t), reml=reml,
-                      log_weights=float(np.sum(np.log(w))))
+    def project(pieces):
+        sigma, d_sigma = pieces
+        return sigma[None] * both + pad, d_sigma[None] * both[:, None]
+
+    group = Group(Xs, ys, project, keys)
+    group.mask = mask
+    problem = Problem([group], lambda theta: cov.sigma_and_derivatives(covariance, theta, t), reml=reml,
+                      log_weights=float(np.sum(np.log(w))), n_obs=len(y_w))
     # start: the pairwise-complete covariance of the OLS residuals (unstructured), else their variances
     resid = y_w - X_w @ np.linalg.lstsq(X_w, y_w, rcond=None)[0]
-    wide = pd.DataFrame({"s": subjects, "v": positions, "r": resid}).pivot(index="s", columns="v", values="r")
-    moment = wide.reindex(columns=range(t)).cov(min_periods=2).to_numpy()
+    wide = np.full((len(starts), t), np.nan)
+    wide[np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(y_w)])), positions] = resid
+    moment = pd.DataFrame(wide).cov(min_periods=2).to_numpy()  # pairwise-complete
     variances = np.nan_to_num(np.diag(moment), nan=float(np.var(resid)))
     start = cov.start(covariance, variances, None if np.isnan(moment).any() else moment)
     return _Prepared(problem, design, X_w, y_w, subjects, positions, visits, rows[sel], start)

@@ -241,9 +241,12 @@ def _names(value) -> list[str]:
 
 
 def _within_columns(X: np.ndarray, subjects: np.ndarray) -> np.ndarray:
-    frame = pd.DataFrame(X)
-    varies = frame.groupby(subjects).nunique().max(axis=0) > 1
-    return varies.to_numpy()
+    """Which columns of X vary within at least one subject."""
+    order = np.argsort(subjects, kind="stable")
+    sorted_subjects, Xs = subjects[order], X[order]
+    starts = np.flatnonzero(np.r_[True, sorted_subjects[1:] != sorted_subjects[:-1]])
+    spread = np.maximum.reduceat(Xs, starts, axis=0) - np.minimum.reduceat(Xs, starts, axis=0)
+    return np.any(spread > 0, axis=0)
 
 
 def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects: np.ndarray, positions: np.ndarray,
