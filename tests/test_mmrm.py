@@ -256,3 +256,21 @@ def test_fallback_chain_follows_the_configured_order():
 
     result, attempts = mmrm_with_fallback(_breaks_us(), "y ~ visit", subject="subj", visit="visit", chain=("us", "cs"))
     assert [a.covariance for a in attempts] == ["us", "cs"] and result.structure == "cs"
+
+
+def test_proportional_lsmeans_weight_by_observed_margins(fev, full):
+    """weights="proportional" (SAS OM, emmeans "proportional"): every other factor at its observed margin.
+    By hand from the coefficients: intercept + sum over RACE, SEX, AVISIT of (share of rows x effect)
+    + the arm's effect and its interaction with each visit, weighted by the visits' shares."""
+    used = fev.dropna(subset=["FEV1"])
+    share = {f: used[f].value_counts(normalize=True) for f in ("RACE", "SEX", "AVISIT")}
+    b = full.coef.set_index("term").estimate
+    for arm in ("PBO", "TRT"):
+        expected = b["Intercept"] + sum(share["RACE"][r] * b[f"RACE[T.{r}]"] for r in LEVELS["RACE"][1:])
+        expected += share["SEX"]["Female"] * b["SEX[T.Female]"]
+        expected += sum(share["AVISIT"][v] * b[f"AVISIT[T.{v}]"] for v in LEVELS["AVISIT"][1:])
+        if arm == "TRT":
+            expected += b["ARMCD[T.TRT]"] + sum(share["AVISIT"][v] * b[f"ARMCD[T.TRT]:AVISIT[T.{v}]"]
+                                                 for v in LEVELS["AVISIT"][1:])
+        got = full.lsmeans("ARMCD", weights="proportional").set_index("ARMCD").estimate[arm]
+        assert got == pytest.approx(expected, rel=1e-12)

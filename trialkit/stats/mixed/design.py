@@ -27,6 +27,7 @@ class Design:
     term_factors: dict[str, list[str]]  # term name -> the variables it involves
     factors: dict[str, list[str]]       # categorical variable -> levels in order
     covariates: dict[str, float]        # numeric variable -> its mean (held there in LS means)
+    counts: dict[str, dict[str, int]]   # categorical variable -> rows at each level (proportional weights)
 
     def rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Design rows for new data (e.g. a reference grid) with the same coding."""
@@ -122,13 +123,16 @@ def build(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, Des
         else:
             factors[name] = sorted(set(column.astype(object).astype(str)))
     X, names, term_columns = _matrix(frame, terms, factors)
+    counts = {name: dict(zip(levels, np.bincount(_codes(frame[name], levels), minlength=len(levels)).tolist()))
+              for name, levels in factors.items()}
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:
         raise AnalysisError(
             f"the fixed effects of {formula!r} are not estimable from these data (design rank {rank} < "
             f"{X.shape[1]} columns); an empty factor combination is the usual cause"
         )
-    design = Design(response, names, terms, term_columns, {_term_name(t): list(t) for t in terms}, factors, covariates)
+    design = Design(response, names, terms, term_columns, {_term_name(t): list(t) for t in terms}, factors,
+                    covariates, counts)
     return frame[response].to_numpy(dtype=float), X, design, used
 
 

@@ -45,10 +45,12 @@ class Group:
     n: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.A = np.stack([np.einsum("isa,itb->stab", X, X) for X in self.Xs])
-        self.B = np.stack([np.einsum("isa,it->sta", X, y) for X, y in zip(self.Xs, self.ys)])
-        self.C = np.stack([np.einsum("is,it->st", y, y) for y in self.ys])
-        self.n = np.array([y.shape[0] for y in self.ys], dtype=float)
+        X, y = np.concatenate(self.Xs), np.concatenate(self.ys)  # subjects in pattern order
+        cuts = np.cumsum([0] + [len(part) for part in self.ys[:-1]])
+        self.A = np.add.reduceat(np.einsum("isa,itb->istab", X, X), cuts)
+        self.B = np.add.reduceat(np.einsum("isa,it->ista", X, y), cuts)
+        self.C = np.add.reduceat(np.einsum("is,it->ist", y, y), cuts)
+        self.n = np.array([part.shape[0] for part in self.ys], dtype=float)
 
 
 @dataclass(frozen=True)

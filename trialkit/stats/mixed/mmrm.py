@@ -74,26 +74,23 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
     subjects, positions = subjects[order], positions[order]
     y_w, X_w = (y * sw)[order], (X * sw[:, None])[order]
     starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
-    patterns: dict[tuple, list[tuple[int, int]]] = {}
-    for a, b in zip(starts, np.r_[starts[1:], len(y_w)]):
-        patterns.setdefault(tuple(positions[a:b]), []).append((a, b))
-
+    n_subjects = len(starts)
+    subject_index = np.repeat(np.arange(n_subjects), np.diff(np.r_[starts, len(y_w)]))
     # Every pattern is padded to all t visits so that one batch of array operations serves them all: a
     # missing visit gets zero data, a unit variance uncorrelated with the rest and no derivative, so it
     # adds nothing to the likelihood (log 1 = 0), its gradient, the information or the sandwich.
-    keys = sorted(patterns, key=lambda k: (-len(k), k))
-    mask = np.zeros((len(keys), t))
-    Xs, ys = [], []
-    for g, key in enumerate(keys):
-        mask[g, list(key)] = 1.0
-        spans = patterns[key]
-        Xp = np.zeros((len(spans), t, X_w.shape[1]))
-        yp = np.zeros((len(spans), t))
-        for i, (a, b) in enumerate(spans):
-            Xp[i, list(key)] = X_w[a:b]
-            yp[i, list(key)] = y_w[a:b]
-        Xs.append(Xp)
-        ys.append(yp)
+    X_pad = np.zeros((n_subjects, t, X_w.shape[1]))
+    y_pad = np.zeros((n_subjects, t))
+    observed = np.zeros((n_subjects, t), dtype=bool)
+    X_pad[subject_index, positions] = X_w
+    y_pad[subject_index, positions] = y_w
+    observed[subject_index, positions] = True
+    keys, pattern_of = np.unique(observed, axis=0, return_inverse=True)
+    order_by_pattern = np.argsort(pattern_of, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, np.diff(pattern_of[order_by_pattern]) != 0])
+    Xs = np.split(X_pad[order_by_pattern], cuts[1:])
+    ys = np.split(y_pad[order_by_pattern], cuts[1:])
+    mask = keys.astype(float)
     both = mask[:, :, None] * mask[:, None, :]
     pad = np.eye(t)[None] * (1 - mask)[:, :, None]
 
@@ -101,14 +98,14 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
         sigma, d_sigma = pieces
         return sigma[None] * both + pad, d_sigma[None] * both[:, None]
 
-    group = Group(Xs, ys, project, keys)
+    group = Group(Xs, ys, project, [tuple(np.flatnonzero(k)) for k in keys])
     group.mask = mask
     problem = Problem([group], lambda theta: cov.sigma_and_derivatives(covariance, theta, t), reml=reml,
                       log_weights=float(np.sum(np.log(w))), n_obs=len(y_w))
     # start: the pairwise-complete covariance of the OLS residuals (unstructured), else their variances
     resid = y_w - X_w @ np.linalg.lstsq(X_w, y_w, rcond=None)[0]
     wide = np.full((len(starts), t), np.nan)
-    wide[np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(y_w)])), positions] = resid
+    wide[subject_index, positions] = resid
     moment = pd.DataFrame(wide).cov(min_periods=2).to_numpy()  # pairwise-complete
     variances = np.nan_to_num(np.diag(moment), nan=float(np.var(resid)))
     start = cov.start(covariance, variances, None if np.isnan(moment).any() else moment)
@@ -161,7 +158,7 @@ def mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str, covarian
         model="mmrm", covariance=covariance, df_method=df, reml=reml, vcov=vcov, alpha=alpha,
         visits=prep.visits, n_excluded=int(len(data) - len(prep.y)),
         covariance_matrix=lambda theta: cov.sigma(covariance, theta, t),
-        n_theta_labels=cov.labels(covariance, prep.visits), data_for_margins=data.loc[prep.used_rows],
+        n_theta_labels=cov.labels(covariance, prep.visits),
         n_subjects_in_data=int(data[subject].nunique()), kr_structure=(covariance, t),
     )
 

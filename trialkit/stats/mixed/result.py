@@ -152,8 +152,7 @@ class MixedModelResult:
         elif weights == "proportional":
             w = np.ones(len(grid))
             for f in others:
-                freq = self._margins[f]
-                w *= grid[f].astype(str).map(freq).to_numpy(dtype=float)
+                w *= grid[f].map(design.counts[f]).to_numpy(dtype=float)
         else:
             raise AnalysisError("weights must be 'equal' or 'proportional'")
         cells = list(itertools.product(*(design.factors[f] for f in factors)))
@@ -165,11 +164,6 @@ class MixedModelResult:
             rows.append(np.average(X[mask], axis=0, weights=w[mask]))
         return cells, np.array(rows)
 
-    @property
-    def _margins(self) -> dict[str, dict[str, float]]:
-        return self.design_margins
-
-    design_margins: dict = None  # observed frequency of each level, for proportional weights
     kenward_roger: tuple | None = None  # (model-based cov(beta), P_i, W) when df_method is kenward-roger
 
     def lsmeans(self, specs: str | list[str], *, by: str | list[str] | None = None, weights: str = "equal") -> pd.DataFrame:
@@ -251,7 +245,7 @@ def _within_columns(X: np.ndarray, subjects: np.ndarray) -> np.ndarray:
 
 def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects: np.ndarray, positions: np.ndarray,
            *, model: str, covariance: str, df_method: str, reml: bool, vcov: str, alpha: float, visits: list[str],
-           n_excluded: int, covariance_matrix, n_theta_labels, data_for_margins: pd.DataFrame | None = None,
+           n_excluded: int, covariance_matrix, n_theta_labels,
            covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan"),
            n_subjects_in_data: int | None = None, kr_structure: tuple[str, int] | None = None) -> MixedModelResult:
     """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm)."""
@@ -297,11 +291,6 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
     rank_between = np.linalg.matrix_rank(X[:, ~within]) if np.any(~within) else 0
     df_between = float(n_subjects - rank_between)
     df_within = float(len(y) - n_subjects - (p - rank_between))
-    margins = {}
-    source = data_for_margins
-    for f in design.factors:
-        if source is not None and f in source:
-            margins[f] = source[f].astype(str).value_counts().to_dict()
     messages = fit.messages
     if not fit.converged:
         messages = messages + ("estimates are reported from the last iteration: do not rely on them",)
@@ -311,5 +300,5 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
         covariance=covariance_frame, sigma2=sigma2, loglik=-deviance / 2, deviance=deviance, aic=deviance + 2 * n_par,
         bic=deviance + n_par * np.log(n_subjects_in_data or n_subjects), n_obs=int(len(y)), n_subjects=n_subjects, n_excluded=n_excluded,
         converged=fit.converged, messages=messages, within_columns=within, df_between=df_between,
-        df_within=df_within, design_margins=margins, kenward_roger=kr,
+        df_within=df_within, kenward_roger=kr,
     )
