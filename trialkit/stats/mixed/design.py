@@ -63,18 +63,18 @@ def _codes(column: pd.Series, levels: list[str]) -> np.ndarray:
         lookup = {level: k for k, level in enumerate(levels)}
         remap = np.array([lookup.get(n, -1) for n in names] + [-1])
         return remap[column.cat.codes.to_numpy()]  # code -1 (missing) maps to the trailing -1
-    text = column.astype(object).astype(str).to_numpy()
-    return pd.Categorical(text, categories=levels).codes
+    return pd.Categorical(column.astype(str), categories=levels).codes
 
 
-def _matrix(frame: pd.DataFrame, terms: list[tuple[str, ...]], factors: dict[str, list[str]]):
+def _matrix(frame: pd.DataFrame, terms: list[tuple[str, ...]], factors: dict[str, list[str]],
+            level_codes: dict[str, np.ndarray] | None = None):
     n = len(frame)
     columns = [np.ones(n)]
     names = ["Intercept"]
     term_columns: dict[str, list[int]] = {}
     codes = {}
     for name, levels in factors.items():
-        index = _codes(frame[name], levels)
+        index = level_codes[name] if level_codes is not None else _codes(frame[name], levels)
         codes[name] = [(level, (index == k).astype(float)) for k, level in enumerate(levels) if k > 0]
     for term in terms:
         pieces: list[list[tuple[str, np.ndarray]]] = []
@@ -121,9 +121,10 @@ def build(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, Des
         elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             covariates[name] = float(column.mean())
         else:
-            factors[name] = sorted(set(column.astype(object).astype(str)))
-    X, names, term_columns = _matrix(frame, terms, factors)
-    counts = {name: dict(zip(levels, np.bincount(_codes(frame[name], levels), minlength=len(levels)).tolist()))
+            factors[name] = sorted(str(v) for v in column.astype(str).unique())
+    level_codes = {name: _codes(frame[name], levels) for name, levels in factors.items()}
+    X, names, term_columns = _matrix(frame, terms, factors, level_codes)
+    counts = {name: dict(zip(levels, np.bincount(level_codes[name], minlength=len(levels)).tolist()))
               for name, levels in factors.items()}
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:

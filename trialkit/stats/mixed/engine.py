@@ -43,14 +43,25 @@ class Group:
     B: np.ndarray = field(init=False)
     C: np.ndarray = field(init=False)
     n: np.ndarray = field(init=False)
+    A_flat: np.ndarray = field(init=False)
+    B_flat: np.ndarray = field(init=False)
+    C_flat: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        X, y = np.concatenate(self.Xs), np.concatenate(self.ys)  # subjects in pattern order
-        cuts = np.cumsum([0] + [len(part) for part in self.ys[:-1]])
-        self.A = np.add.reduceat(np.einsum("isa,itb->istab", X, X), cuts)
-        self.B = np.add.reduceat(np.einsum("isa,it->ista", X, y), cuts)
-        self.C = np.add.reduceat(np.einsum("is,it->ist", y, y), cuts)
-        self.n = np.array([part.shape[0] for part in self.ys], dtype=float)
+        # as matrix products of the flattened subject rows (BLAS), never a per-subject tensor
+        A, B, C = [], [], []
+        for X, y in zip(self.Xs, self.ys):
+            n, t, p = X.shape
+            flat = X.reshape(n, t * p)
+            A.append((flat.T @ flat).reshape(t, p, t, p).transpose(0, 2, 1, 3))
+            B.append((flat.T @ y).reshape(t, p, t).transpose(0, 2, 1))
+            C.append(y.T @ y)
+        self.A, self.B, self.C = np.stack(A), np.stack(B), np.stack(C)
+        self.n = np.array([y.shape[0] for y in self.ys], dtype=float)
+        g, t, _, p, _ = self.A.shape
+        self.A_flat = self.A.reshape(g * t * t, p * p)   # contraction-ready views
+        self.B_flat = self.B.reshape(g * t * t, p)
+        self.C_flat = self.C.reshape(g * t * t)
 
 
 @dataclass(frozen=True)
@@ -85,26 +96,29 @@ class Problem:
     def evaluate_many(self, thetas: np.ndarray, *, gradient: bool = True):
         """The same for a stack of parameter vectors (B x K) at once, as arrays with a leading B axis.
 
+        Every contraction over patterns and visits is a matrix product of flattened arrays (BLAS).
         Raises numpy's LinAlgError if V or M is not positive definite at any of them.
         """
         p = self.p
-        b = thetas.shape[0]
+        nb = thetas.shape[0]
         pieces = [self.full(theta) for theta in thetas]
-        M = np.zeros((b, p, p))
-        u = np.zeros((b, p))
-        quad = np.zeros(b)
-        logdet = np.zeros(b)
+        M = np.zeros((nb, p * p))
+        u = np.zeros((nb, p))
+        quad = np.zeros(nb)
+        logdet = np.zeros(nb)
         cache = []
         for g in self.groups:
             projected = [g.project(piece) for piece in pieces]
             V = np.stack([v for v, _ in projected])                      # B x G x t x t
             chol = np.linalg.cholesky(V)
             W = np.linalg.inv(V)
-            logdet += 2 * np.einsum("g,zgs->z", g.n, np.log(np.diagonal(chol, axis1=2, axis2=3)))
-            M += np.einsum("zgst,gstab->zab", W, g.A)
-            u += np.einsum("zgst,gsta->za", W, g.B)
-            quad += np.einsum("zgst,gst->z", W, g.C)
+            W_flat = W.reshape(nb, -1)                                    # B x (G t t)
+            logdet += 2 * np.log(np.diagonal(chol, axis1=2, axis2=3)).sum(axis=2) @ g.n
+            M += W_flat @ g.A_flat
+            u += W_flat @ g.B_flat
+            quad += W_flat @ g.C_flat
             cache.append((W, projected))
+        M = M.reshape(nb, p, p)
         m_chol = np.linalg.cholesky(M)
         beta = np.linalg.solve(M, u[..., None])[..., 0]
         objective = logdet + quad - np.einsum("za,za->z", u, beta) - self.log_weights
@@ -115,15 +129,18 @@ class Problem:
         if not gradient:
             return objective, None, beta, M
         M_inv = np.linalg.inv(M)
+        # sum_i r_i r_i' = C - B beta - (B beta)' + A : beta beta', and for REML + A : M^-1, per pattern
+        outer = (beta[:, :, None] * beta[:, None, :]).reshape(nb, p * p)
         grad = 0.0
         for g, (W, projected) in zip(self.groups, cache):
-            dV = np.stack([d for _, d in projected])                     # B x G x K x t x t
-            Bb = np.einsum("gsta,za->zgst", g.B, beta)
-            inner = g.C[None] - Bb - Bb.transpose(0, 1, 3, 2) + np.einsum("gstac,za,zc->zgst", g.A, beta, beta)
-            if self.reml:
-                inner = inner + np.einsum("gstac,zac->zgst", g.A, M_inv)
+            shape = W.shape
+            Bb = (g.B_flat @ beta.T).T.reshape(shape)
+            correction = outer + M_inv.reshape(nb, p * p) if self.reml else outer
+            inner = g.C[None] - Bb - Bb.swapaxes(2, 3) + (g.A_flat @ correction.T).T.reshape(shape)
             G = g.n[None, :, None, None] * W - W @ inner @ W
-            grad = grad + np.einsum("zgkst,zgst->zk", dV, G)
+            dV = np.stack([d for _, d in projected])                     # B x G x K x t x t
+            k = dV.shape[2]
+            grad = grad + np.einsum("zgkq,zgq->zk", dV.reshape(nb, shape[1], k, -1), G.reshape(nb, shape[1], -1))
         return objective, np.asarray(grad), beta, M
 
     def expected_information(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:

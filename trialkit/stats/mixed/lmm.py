@@ -64,9 +64,11 @@ def lmm(data: pd.DataFrame, formula: str, *, subject: str, random: str = "1", re
     order = np.argsort(subjects, kind="stable")
     subjects, y, X, Z = subjects[order], y[order], X[order], Z[order]
     starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
-    patterns: dict[tuple, list[tuple[int, int]]] = {}
-    for a, b in zip(starts, np.r_[starts[1:], len(y)]):
-        patterns.setdefault(tuple(map(tuple, Z[a:b])), []).append((a, b))
+    sizes = np.diff(np.r_[starts, len(y)])
+    # subjects whose random-effects design Z_i is the same share V_i: one group each
+    patterns: dict[tuple, list[int]] = {}
+    for i, (a, b) in enumerate(zip(starts, starts + sizes)):
+        patterns.setdefault((b - a, Z[a:b].tobytes()), []).append(i)
 
     def projector(Zs: np.ndarray):  # Zs: G x t x q
         def project(pieces):
@@ -77,15 +79,17 @@ def lmm(data: pd.DataFrame, formula: str, *, subject: str, random: str = "1", re
             return V, dV
         return project
 
+    def rows_of(members: list[int], size: int) -> np.ndarray:
+        return starts[members][:, None] + np.arange(size)[None, :]
+
     by_size: dict[int, list[tuple]] = {}
     for key in patterns:
-        by_size.setdefault(len(key), []).append(key)
-    groups = [
-        Group([np.stack([X[a:b] for a, b in patterns[k]]) for k in keys],
-              [np.stack([y[a:b] for a, b in patterns[k]]) for k in keys],
-              projector(np.array(keys, dtype=float)), keys)
-        for keys in by_size.values()
-    ]
+        by_size.setdefault(key[0], []).append(key)
+    groups = []
+    for size, keys in by_size.items():
+        index = [rows_of(patterns[k], size) for k in keys]
+        Zs = np.stack([Z[idx[0]] for idx in index])  # the shared Z of each pattern
+        groups.append(Group([X[idx] for idx in index], [y[idx] for idx in index], projector(Zs), keys))
     n_g = q * (q + 1) // 2
 
     def full(theta):
