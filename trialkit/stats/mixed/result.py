@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,7 @@ class MixedModelResult:
     within_columns: np.ndarray    # which fixed-effect columns vary within subject (between-within df)
     df_between: float
     df_within: float
+    kenward_roger: tuple | None = None  # (model-based cov(beta), P_i, W) when df_method is kenward-roger
 
     # ---- inference for linear combinations -------------------------------------------------------------
 
@@ -137,34 +139,39 @@ class MixedModelResult:
         rows = [{"term": name, **self.estimate(np.eye(self.beta.size)[j])} for j, name in enumerate(self.design.columns)]
         return pd.DataFrame(rows, columns=COEF_COLUMNS)
 
+    @cached_property
+    def _grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """The reference grid's design rows and, per factor, each row's level index (cached)."""
+        grid = reference_grid(self.design)
+        sizes = [len(levels) for levels in self.design.factors.values()]
+        codes = np.array(list(itertools.product(*(range(n) for n in sizes))), dtype=int).reshape(len(grid), len(sizes))
+        return self.design.rows(grid), codes
+
     def _cell_rows(self, factors: list[str], weights: str) -> tuple[list[tuple], np.ndarray]:
         """Design rows of the LS mean of each combination of ``factors``, averaging the reference grid
         over the other factors with equal weights or weights proportional to their observed margins."""
         design = self.design
+        names = list(design.factors)
         for f in factors:
             if f not in design.factors:
                 raise AnalysisError(f"{f!r} is not a categorical variable of the model")
-        grid = reference_grid(design)
-        X = design.rows(grid)
-        others = [f for f in design.factors if f not in factors]
-        if weights == "equal":
-            w = np.ones(len(grid))
-        elif weights == "proportional":
-            w = np.ones(len(grid))
-            for f in others:
-                w *= grid[f].map(design.counts[f]).to_numpy(dtype=float)
-        else:
+        X, codes = self._grid
+        w = np.ones(len(X))
+        if weights == "proportional":
+            for j, f in enumerate(names):
+                if f not in factors:
+                    counts = np.array([design.counts[f][level] for level in design.factors[f]], dtype=float)
+                    w *= counts[codes[:, j]]
+        elif weights != "equal":
             raise AnalysisError("weights must be 'equal' or 'proportional'")
+        columns = [names.index(f) for f in factors]
+        shape = [len(design.factors[f]) for f in factors]
+        cell = np.ravel_multi_index(codes[:, columns].T, shape) if factors else np.zeros(len(X), dtype=int)
+        indicator = np.zeros((int(np.prod(shape)), len(X)))
+        indicator[cell, np.arange(len(X))] = w
+        rows = indicator @ X / indicator.sum(axis=1, keepdims=True)
         cells = list(itertools.product(*(design.factors[f] for f in factors)))
-        rows = []
-        for cell in cells:
-            mask = np.ones(len(grid), dtype=bool)
-            for f, level in zip(factors, cell):
-                mask &= (grid[f].astype(str) == level).to_numpy()
-            rows.append(np.average(X[mask], axis=0, weights=w[mask]))
-        return cells, np.array(rows)
-
-    kenward_roger: tuple | None = None  # (model-based cov(beta), P_i, W) when df_method is kenward-roger
+        return cells, rows
 
     def lsmeans(self, specs: str | list[str], *, by: str | list[str] | None = None, weights: str = "equal") -> pd.DataFrame:
         """Least-squares means of each level (combination) of ``specs``, within each level of ``by``.
