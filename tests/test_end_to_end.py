@@ -153,6 +153,6 @@ def test_holm_adjustment_by_hand(ard):
 
 def test_pdf_has_the_model_tables(pdf_text):
     text = "\n".join(pdf_text)
-    for title in ("CGI-S: linear mixed model, Week 5 vs Baseline", "CGI-I: MMRM, LS mean change from Baseline",
+    for title in ("CGI-S: linear mixed model, Week 5 - Baseline", "CGI-I: MMRM, LS mean change from Baseline",
                   "Visit x TIER interaction: F(", "us covariance, REML, satterthwaite df"):
         assert title in text, title

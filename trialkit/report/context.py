@@ -44,6 +44,11 @@ class _Lookup:
         return self.table.get((measure, group_var, group, visit))
 
 
+def _col_classes(columns: list[str]) -> list[str]:
+    """Width class of each column for the fixed table layout: the label column and CI columns are wider."""
+    return ["first"] + ["wide" if "CI" in c or "Q1" in c or "Min" in c or "Mean (SD)" in c else "" for c in columns[1:]]
+
+
 def row(cells: list[dict], *, emphasis: bool = False) -> dict:
     return {"cells": cells, "emphasis": emphasis}
 
@@ -176,7 +181,8 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
             })
         tables += _model_tables(name, lmm_results, mmrm_results, config, population, conf, d)
         measures.append({"name": name, "label": label,
-                         "tables": [{"interactions": [], **table} for table in tables]})
+                         "tables": [{"interactions": [], "col_classes": _col_classes(table["columns"]), **table}
+                                    for table in tables]})
 
     issue_rows = [
         row([text(r.severity), text(r.check), text(r.file), text("" if pd.isna(r.row) else f"{int(r.row)}"),
@@ -235,9 +241,9 @@ def _model_tables(name: str, lmm_results: _Lookup, mmrm_results: _Lookup, config
         rows = [row([text(_group_label(gv, g, population)), *_inference_cells(v, d, adjusted=gv != "overall")])
                 for gv, g in lmm_results.groups if g and (v := lmm_results.get(name, gv, g)) is not None]
         tables.append({
-            "title": f"{name}: linear mixed model, {visits.endpoint} vs {visits.baseline}",
+            "title": f"{name}: linear mixed model, {contrast}",
             "population": "All subjects with at least one observed value (all visits, observed cases).",
-            "columns": ["Group", *MODEL_COLUMNS[:1], f"Estimate ({contrast})", f"{conf} CI", *MODEL_COLUMNS[3:]],
+            "columns": ["Group", *MODEL_COLUMNS[:1], "Difference", f"{conf} CI", *MODEL_COLUMNS[3:]],
             "blocks": [{"label": "", "rows": rows}],
             "interactions": _interactions(lmm_results, name, config),
             "footnote": f"Linear mixed model of the {name} value with visit as a fixed effect and a random intercept "
