@@ -28,12 +28,15 @@ TRIALKIT_STACK = "import numpy, pandas, scipy.stats, jinja2, weasyprint, pydanti
 CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
 
 
-def wall(cmd: list[str], repeats: int) -> list[float]:
-    times = []
+def wall(commands: dict[str, list[str]], repeats: int) -> dict[str, list[float]]:
+    """Cold wall times, the commands interleaved in each round so that drift in the machine's speed
+    (large on shared machines) falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
     return times
 
 
@@ -69,12 +72,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         big = simulated_study(tmp / "big", args.subjects)
-        figures = {
-            "import trialkit's dependency stack": wall([py, "-c", TRIALKIT_STACK], args.repeats),
-            "import pandas+statsmodels+pingouin+jinja2+weasyprint": wall([py, "-c", CHOSEN_STACK], args.repeats),
-            "trialkit run example_study (30 subjects)": wall([trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")], args.repeats),
-            f"trialkit run simulated study ({args.subjects} subjects)": wall([trialkit, "run", str(big), "--out", str(tmp / "o2")], args.repeats),
-        }
+        figures = wall({
+            "import trialkit's dependency stack": [py, "-c", TRIALKIT_STACK],
+            "import pandas+statsmodels+pingouin+jinja2+weasyprint": [py, "-c", CHOSEN_STACK],
+            "trialkit run example_study (30 subjects)": [trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")],
+            f"trialkit run simulated study ({args.subjects} subjects)": [trialkit, "run", str(big), "--out", str(tmp / "o2")],
+        }, args.repeats)
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, {__import__('os').cpu_count()} cores; "
           f"Python {platform.python_version()}; {platform.platform()}")
     print(f"median of {args.repeats} cold runs (min in brackets)")

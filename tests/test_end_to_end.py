@@ -156,3 +156,31 @@ def test_pdf_has_the_model_tables(pdf_text):
     for title in ("CGI-S: linear mixed model, Week 5 - Baseline", "CGI-I: MMRM, LS mean change from Baseline",
                   "Visit x TIER interaction: F(", "us covariance, REML, satterthwaite df"):
         assert title in text, title
+
+
+def test_fallback_is_reported_in_ard_and_report(make_study, tmp_path):
+    """3 subjects, 3 post-baseline visits: unstructured covariance (6 parameters) cannot be estimated from
+    3 subjects' changes. The fallback structure used, and why us was abandoned, reach the ARD and the report."""
+    from trialkit.pipeline import run_study
+
+    rng = np.random.default_rng(11)
+    lines = ["SUBJID,VISIT,PARAM,AVAL"]
+    for s in ("S1", "S2", "S3"):
+        for k, visit in enumerate(["Baseline", "Week 1", "Week 2", "Week 3"]):
+            for measure in ("CGI-S", "CGI-I"):
+                lines.append(f"{s},{visit},{measure},{int(np.clip(5 - k + rng.integers(-1, 2), 1, 7))}")
+    study = make_study(
+        config={"visits": {"order": ["Baseline", "Week 1", "Week 2", "Week 3"], "baseline": "Baseline",
+                           "endpoint": "Week 3"},
+                "subjects": {"genotype_flags": [], "subgroups": []},
+                "analyses": ["descriptive", "mmrm"]},
+        records="\n".join(lines) + "\n", subjects="SUBJID\nS1\nS2\nS3\n")
+    result = run_study(study, tmp_path / "out")
+    notes = result.ard[result.ard.analysis == "mmrm"].groupby("measure").note.unique()
+    assert all(len(n) == 1 for n in notes)
+    note = notes["CGI-S"][0]
+    assert "us not used: " in note and "covariance" in note
+    used = note.split(", ")[1]
+    assert used in {"toep covariance", "ar1 covariance", "cs covariance"}
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "us not used: " in html

@@ -87,10 +87,15 @@ class Problem:
 
     def evaluate(self, theta: np.ndarray, *, gradient: bool = True) -> Evaluation:
         """-2 log L(R), its gradient, beta-hat and M = X'V^-1 X at theta."""
+        outside = Evaluation(np.inf, None, np.full(self.p, np.nan), np.zeros((self.p, self.p)))
         try:
-            objective, grad, beta, M = self.evaluate_many(np.asarray(theta, dtype=float)[None], gradient=gradient)
+            # an optimiser probing far out overflows exp() etc.: that is "outside", not worth a warning
+            with np.errstate(all="ignore"):
+                objective, grad, beta, M = self.evaluate_many(np.asarray(theta, dtype=float)[None], gradient=gradient)
         except np.linalg.LinAlgError:  # V or M not positive definite: outside the parameter space
-            return Evaluation(np.inf, None, np.full(self.p, np.nan), np.zeros((self.p, self.p)))
+            return outside
+        if not np.isfinite(objective[0]) or (grad is not None and not np.all(np.isfinite(grad))):
+            return outside
         return Evaluation(float(objective[0]), None if grad is None else grad[0], beta[0], M[0])
 
     def evaluate_many(self, thetas: np.ndarray, *, gradient: bool = True):
@@ -189,7 +194,8 @@ class Problem:
         steps = np.diag((1e-5 if central else 1e-7) * np.maximum(1.0, np.abs(theta)))
         points = np.concatenate([theta + steps, theta - steps]) if central else np.vstack([theta, theta + steps])
         try:
-            _, grads, _, _ = self.evaluate_many(points)  # every perturbed point in one batch
+            with np.errstate(all="ignore"):
+                _, grads, _, _ = self.evaluate_many(points)  # every perturbed point in one batch
         except np.linalg.LinAlgError:
             grads = np.stack([self.gradient(point) for point in points])
         h = np.diag(steps)
