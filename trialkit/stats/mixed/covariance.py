@@ -143,16 +143,3 @@ def start(structure: str, variances: np.ndarray, moment: np.ndarray | None = Non
     if structure == "csh":
         return np.concatenate([log_sd, [np.log((1 / (t - 1)) / 1.0) if t > 1 else 0.0]])
     return np.concatenate([log_sd, [0.3]])
-
-
-def labels(structure: str, visits: list[str]) -> list[str]:
-    """Names of the parameters, for messages."""
-    t = len(visits)
-    if structure == "us":
-        rows, cols = np.tril_indices(t)
-        return [f"L({visits[r]},{visits[c]})" for r, c in zip(rows, cols)]
-    if structure in ("cs", "ar1"):
-        return ["log sd", "rho"]
-    if structure == "toep":
-        return ["log sd", *[f"partial corr lag {k}" for k in range(1, t)]]
-    return [f"log sd {v}" for v in visits] + ["rho"]

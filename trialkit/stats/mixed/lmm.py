@@ -107,9 +107,8 @@ def lmm(data: pd.DataFrame, formula: str, *, subject: str, random: str = "1", re
     G_hat, _, s2_hat, _ = full(fit.theta)
     names = ["(Intercept)", *slopes]
     return finish(
-        fit, problem, design, X, y, subjects, np.zeros(len(y), dtype=int),
+        fit, problem, design, X, y, subjects,
         model="lmm", covariance=f"random: {random} | {subject}", df_method=df, reml=reml, vcov="model",
         alpha=alpha, visits=names, n_excluded=int(len(data) - len(y)), covariance_matrix=None,
-        n_theta_labels=[*cov.labels("us", names), "log residual sd"],
         covariance_frame=pd.DataFrame(G_hat, index=names, columns=names), sigma2=float(s2_hat),
     )

@@ -154,11 +154,11 @@ def mmrm(data: pd.DataFrame, formula: str, *, subject: str, visit: str, covarian
     fit = maximise(prep.problem, prep.start)
     t = len(prep.visits)
     return finish(
-        fit, prep.problem, prep.design, prep.X, prep.y, prep.subjects, prep.positions,
+        fit, prep.problem, prep.design, prep.X, prep.y, prep.subjects,
         model="mmrm", covariance=covariance, df_method=df, reml=reml, vcov=vcov, alpha=alpha,
         visits=prep.visits, n_excluded=int(len(data) - len(prep.y)),
         covariance_matrix=lambda theta: cov.sigma(covariance, theta, t),
-        n_theta_labels=cov.labels(covariance, prep.visits),
+
         n_subjects_in_data=int(data[subject].nunique()), kr_structure=(covariance, t),
     )
 

@@ -250,9 +250,9 @@ def _within_columns(X: np.ndarray, subjects: np.ndarray) -> np.ndarray:
     return np.any(spread > 0, axis=0)
 
 
-def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects: np.ndarray, positions: np.ndarray,
+def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects: np.ndarray,
            *, model: str, covariance: str, df_method: str, reml: bool, vcov: str, alpha: float, visits: list[str],
-           n_excluded: int, covariance_matrix, n_theta_labels,
+           n_excluded: int, covariance_matrix,
            covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan"),
            n_subjects_in_data: int | None = None, kr_structure: tuple[str, int] | None = None) -> MixedModelResult:
     """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm)."""
