@@ -86,6 +86,7 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Bad configuration or data. Nothing is written in that case.
     """
     from trialkit.report import build_context, render_html, render_pdf
+    from trialkit.report import render
 
     config, checked = check_study(study, progress=progress)
     checked.raise_for_errors()
@@ -96,8 +97,9 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     issues = checked.issues_frame()
     progress("rendering report")
     context = build_context(ard, issues, config)
-    html = render_html(context, study_templates=config.root / "templates")
-    pdf = render_pdf(html)
+    study_templates = config.root / "templates"
+    html = render_html(context, study_templates=study_templates)
+    pdf = render_pdf(html, fetcher=render.ConfinedFetcher(render.packaged_templates(), study_templates))
     progress("writing outputs")
     out = Path(out_dir) if out_dir is not None else config.root / "output"
     files = _write_atomically(out, {

@@ -103,13 +103,41 @@ def render_html(context: dict, *, study_templates: Path | None = None) -> str:
     return environment(study_templates).get_template("report.html.j2").render(**context)
 
 
-def _refuse_fetch(url: str, *args, **kwargs):
-    # The report embeds its stylesheet; nothing it shows may make WeasyPrint fetch a file or URL.
-    raise ValueError(f"trialkit reports fetch no external resources (refused {url!r})")
+def _mime(path: Path) -> str:
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg"}.get(path.suffix.lower(), "application/octet-stream")
 
 
-def render_pdf(html: str) -> bytes:
-    """PDF bytes from the report's HTML; every external fetch is refused."""
+def ConfinedFetcher(*folders: Path | None):  # noqa: N802 - reads as the class it builds
+    """A WeasyPrint URL fetcher that serves only files inside ``folders`` (the packaged templates and the
+    study's own ``templates/``): no http(s), no data: URL, no file elsewhere, whatever a value names.
+    Each refused URL is recorded in the fetcher's ``refused`` list."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
+
+    allowed = [f.resolve() for f in folders if f is not None and f.is_dir()]
+
+    class _Confined(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"file"})
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            from urllib.parse import unquote, urlparse
+
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if path.is_file() and any(path.is_relative_to(folder) for folder in allowed):
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
+            self.refused.append(url)
+            raise ValueError(f"trialkit reports fetch nothing outside their template folders (refused {url!r})")
+
+    return _Confined()
+
+
+def render_pdf(html: str, *, fetcher=None) -> bytes:
+    """PDF bytes from the report's HTML. Resources come only through ``fetcher`` (by default one that
+    serves nothing); the document has no base URL, so a relative link resolves to nothing."""
     import weasyprint  # heavy: imported only when a PDF is made
 
-    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=fetcher or ConfinedFetcher(), base_url=None).write_pdf()

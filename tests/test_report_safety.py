@@ -1,0 +1,86 @@
+"""Safe rendering: data values and configuration text are shown literally and never make the report
+fetch anything; a study's own templates/ folder overrides the packaged templates file by file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from tests.conftest import RECORDS, SUBJECTS
+from trialkit.report.render import ConfinedFetcher, packaged_templates, render_pdf
+
+HOSTILE_ID = '<img src="file:///etc/passwd">'
+HOSTILE_TITLE = 'Study <link rel="stylesheet" href="http://127.0.0.1:9/evil.css"> end'
+
+
+@pytest.fixture
+def hostile_study(make_study):
+    # a subject id that is an HTML image tag pointing at a local file, and a title holding a stylesheet link
+    records = RECORDS.replace("S1,", f'"{HOSTILE_ID}",')
+    subjects = SUBJECTS.replace("S1,", f'"{HOSTILE_ID}",')
+    study = make_study(config={"study": {"id": "T-1", "title": HOSTILE_TITLE}}, records=records, subjects=subjects)
+    return study
+
+
+def test_hostile_values_are_escaped_in_html(hostile_study, tmp_path):
+    from trialkit.pipeline import run_study
+
+    run_study(hostile_study, tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<img src=" not in html and '<link rel="stylesheet" href="http' not in html
+    assert "&lt;link rel=&#34;stylesheet&#34; href=&#34;http://127.0.0.1:9/evil.css&#34;&gt;" in html
+
+
+def test_hostile_values_fetch_nothing_and_show_literally(hostile_study, tmp_path, monkeypatch):
+    import trialkit.report.render as render
+    from trialkit.pipeline import run_study
+
+    fetchers = []
+    original = render.ConfinedFetcher
+
+    def recording(*folders):
+        fetcher = original(*folders)
+        fetchers.append(fetcher)
+        return fetcher
+
+    monkeypatch.setattr(render, "ConfinedFetcher", recording)
+    run_study(hostile_study, tmp_path / "out")
+    assert fetchers and fetchers[0].refused == []  # nothing was even attempted: the values are text
+    text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "out" / "report.pdf").pages)
+    assert "Study <link rel=" in text.replace("\n", " ")
+
+
+def test_fetcher_refuses_everything_outside_the_template_folders(tmp_path):
+    fetch = ConfinedFetcher(packaged_templates(), tmp_path / "templates")
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "https://example.org/a.png",
+                f"file://{packaged_templates()}/../../../etc/passwd", "data:text/plain,hello"):
+        with pytest.raises(ValueError, match="refused"):
+            fetch(url)
+    assert len(fetch.refused) == 5
+    css = fetch(f"file://{packaged_templates() / 'report.css'}")
+    assert css.headers["Content-Type"] == "text/css" and b"@page" in css.read()
+
+
+def test_pdf_with_a_remote_stylesheet_fetches_nothing(tmp_path):
+    fetch = ConfinedFetcher(packaged_templates())
+    pdf = render_pdf('<link rel="stylesheet" href="http://127.0.0.1:9/evil.css"><img src="file:///etc/passwd"><p>x</p>',
+                     fetcher=fetch)
+    assert pdf.startswith(b"%PDF")
+    assert set(fetch.refused) == {"http://127.0.0.1:9/evil.css", "file:///etc/passwd"}
+
+
+def test_study_templates_override_packaged_ones_file_by_file(make_study, tmp_path):
+    from trialkit.pipeline import run_study
+
+    study = make_study()
+    (study / "templates").mkdir()
+    # override only the stylesheet; report.html.j2 still comes from the package
+    css = (packaged_templates() / "report.css").read_text() + "\nh1 { color: rgb(1, 2, 3); }\n"
+    (study / "templates" / "report.css").write_text(css)
+    run_study(study, tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "h1 { color: rgb(1, 2, 3); }" in html
+    assert "observed values by visit" in html
