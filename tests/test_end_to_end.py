@@ -184,3 +184,25 @@ def test_fallback_is_reported_in_ard_and_report(make_study, tmp_path):
     assert used in {"toep covariance", "ar1 covariance", "cs covariance"}
     html = (tmp_path / "out" / "report.html").read_text()
     assert "us not used: " in html
+
+
+def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
+    text = "\n".join(pdf_text)
+    assert "Contents" in pdf_text[0] and "Table 14.1.1 Analysis population" in pdf_text[0]
+    assert "Figure 14.2.1 CGI-S: mean and 95% CI by visit, overall and by subgroup" in text
+    assert "Figure 14.2.4 CGI-I: MMRM LS mean change at Week 5 by subgroup, with the overall effect" in text
+    assert "Listing 16.2.1 Data issues" in text
+    html = (example_run / "report.html").read_text()
+    assert html.count("<svg") == 4 and "<script" not in html
+    assert "lower = better" in html  # axis labels say the scale's direction
+
+
+def test_figures_are_the_same_bytes_for_the_same_ard(example_run):
+    from trialkit.report import figures
+    from trialkit.results import read_ard
+
+    ard = read_ard(example_run / "ard.csv")
+    visits = ["Baseline", "Week 1", "Week 2", "Week 3", "Week 4", "Week 5"]
+    one = figures.mean_ci_over_visits(ard, "CGI-S", visits, direction="lower = better", conf="95%")
+    two = figures.mean_ci_over_visits(ard, "CGI-S", visits, direction="lower = better", conf="95%")
+    assert one == two and one.startswith("<svg")

@@ -113,6 +113,11 @@ def test_summary_quartiles_match_r_type2(sleep, cgi, ref):
         s = summarize(x)
         assert_allclose([s.q1, s.median, s.q3], q[key], rtol=RTOL)
     assert summarize(cgi.base).sd == pytest.approx(ref["sd"]["cgi_base"], rel=RTOL)
+    # R: t.test(x)$conf.int
+    s = summarize(cgi.base)
+    assert_allclose([s.ci_lower, s.ci_upper], ref["mean_ci"]["cgi_base"], rtol=RTOL)
+    s = summarize(sleep[0])
+    assert_allclose([s.ci_lower, s.ci_upper], ref["mean_ci"]["sleep_g1"], rtol=RTOL)
     assert summarize(sleep[0]).sd == pytest.approx(ref["sd"]["sleep_g1"], rel=RTOL)
 
 

@@ -88,11 +88,11 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
         if "descriptive" in wanted:
             for group_var, group, rows in groups(values, config):
                 for visit in visits.order:
-                    summary = summarize(rows.loc[rows["visit"] == visit, "value"])
+                    summary = summarize(rows.loc[rows["visit"] == visit, "value"], alpha=alpha)
                     parts.append(_rows("descriptive", measure, group_var, group, visit, "", summary))
             for group_var, group, rows in groups(change, config):
                 for visit in visits.post_baseline:
-                    summary = summarize(rows.loc[rows["visit"] == visit, "change"])
+                    summary = summarize(rows.loc[rows["visit"] == visit, "change"], alpha=alpha)
                     parts.append(_rows("change", measure, group_var, group, visit, f"{visit} - {visits.baseline}", summary))
         for name, test in (("paired_t", paired_t), ("wilcoxon", wilcoxon)):
             if name in wanted:

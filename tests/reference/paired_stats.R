@@ -46,6 +46,8 @@ out <- c(
   sprintf('"clopper_pearson": [%s]', paste(cp(7, 29), cp(0, 12), cp(12, 12), cp(1, 3), cp(15, 30), sep = ", ")),
   sprintf('"quantile_type2": {"cgi_base": %s, "sleep_g1": %s, "cgi_week5_minus_base": %s}',
           q2(cgi$base), q2(g1), q2(cgi$week5 - cgi$base)),
-  sprintf('"sd": {"cgi_base": %s, "sleep_g1": %s}', num(sd(cgi$base)), num(sd(g1)))
+  sprintf('"sd": {"cgi_base": %s, "sleep_g1": %s}', num(sd(cgi$base)), num(sd(g1))),
+  # t.test(x)$conf.int: the t-based CI of a mean
+  sprintf('"mean_ci": {"cgi_base": %s, "sleep_g1": %s}', vec(t.test(cgi$base)$conf.int), vec(t.test(g1)$conf.int))
 )
 writeLines(paste0("{\n  ", paste(out, collapse = ",\n  "), "\n}"), "tests/reference/paired_stats.json")

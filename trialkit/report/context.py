@@ -182,14 +182,30 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
         tables += _model_tables(name, lmm_results, mmrm_results, config, population, conf, d)
         measures.append({"name": name, "label": label,
                          "tables": [{"interactions": [], "col_classes": _col_classes(table["columns"]), **table}
-                                    for table in tables]})
+                                    for table in tables],
+                         "figures": _figures(ard, name, spec, config, conf)})
 
     issue_rows = [
         row([text(r.severity), text(r.check), text(r.file), text("" if pd.isna(r.row) else f"{int(r.row)}"),
              text(r.column), text(r.value), text(r.subject), text(r.visit), text(r.measure), text(r.message)])
         for r in issues.itertuples(index=False)
     ]
+    population_table = {"number": "Table 14.1.1", "anchor": "t-14-1-1", "title": "Analysis population"}
+    contents = [population_table]
+    table_no = figure_no = 0
+    for measure in measures:
+        for table in measure["tables"]:
+            table_no += 1
+            table.update(number=f"Table 14.2.{table_no}", anchor=f"t-14-2-{table_no}")
+            contents.append(table)
+        for figure in measure["figures"]:
+            figure_no += 1
+            figure.update(number=f"Figure 14.2.{figure_no}", anchor=f"f-14-2-{figure_no}")
+            contents.append(figure)
+    contents.append({"number": "Listing 16.2.1", "anchor": "l-16-2-1", "title": "Data issues"})
     return {
+        "contents": [{"number": c["number"], "anchor": c["anchor"], "title": c["title"]} for c in contents],
+        "population_table": population_table,
         "study": {"id": config.study.id, "title": config.study.title},
         "populations": [
             {"label": _group_label(gv, g, population), "n": n} for (gv, g), n in population.items()
@@ -274,3 +290,37 @@ def _model_tables(name: str, lmm_results: _Lookup, mmrm_results: _Lookup, config
             "subgroup levels." + _notes(mmrm_results, name, config),
         })
     return tables
+
+
+def _figures(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: str) -> list[dict]:
+    """Figures of one measure, drawn from the ARD (SVG text marked safe: made here from numbers and
+    configuration labels, which matplotlib escapes)."""
+    from markupsafe import Markup
+
+    from trialkit.report import figures
+
+    visits = config.visits
+    direction = "lower = better" if spec.direction == "lower_better" else "higher = better"
+    out = []
+    if (ard["analysis"] == "descriptive").any():
+        out.append({
+            "title": f"{name}: mean and {conf} CI by visit, overall and by subgroup",
+            "svg": Markup(figures.mean_ci_over_visits(ard, name, visits.order, direction=direction, conf=conf)),
+            "footnote": "Observed cases; t-based confidence interval of each mean. Points of the groups are offset "
+            "horizontally so that they do not overlap.",
+        })
+    contrast = f"{visits.endpoint} - {visits.baseline}"
+    for analysis, visit, what in (("mmrm", visits.endpoint, "MMRM LS mean change"),
+                                  ("paired_t", "", "mean change (paired t)")):
+        rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == name) & (ard["visit"] == visit)
+                   & (ard["contrast"] == contrast)]
+        if len(rows):
+            out.append({
+                "title": f"{name}: {what} at {visits.endpoint} by subgroup, with the overall effect",
+                "svg": Markup(figures.forest(ard, name, analysis=analysis, visit=visit, contrast=contrast,
+                                             direction=direction, conf=conf)),
+                "footnote": f"{what} from {visits.baseline} to {visits.endpoint} with its {conf} CI; the dashed line "
+                "marks no change.",
+            })
+            break
+    return out

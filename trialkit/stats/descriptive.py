@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 #: numpy's name for Hyndman & Fan type 2 quantiles: SAS's default (QNTLDEF=5), R ``quantile(type = 2)``
 QUANTILE_METHOD = "averaged_inverted_cdf"
@@ -13,7 +14,8 @@ QUANTILE_METHOD = "averaged_inverted_cdf"
 
 @dataclass(frozen=True)
 class Summary:
-    """n, mean, sd (n - 1 divisor), se = sd / sqrt(n), median, quartiles, min and max.
+    """n, mean, sd (n - 1 divisor), se = sd / sqrt(n), median, quartiles, min, max, and the t-based
+    confidence interval of the mean (as R ``t.test(x)$conf.int``).
 
     Quartiles follow SAS's default definition (QNTLDEF=5, R ``quantile(type = 2)``):
     the average of the two order statistics where n * p is a whole number.
@@ -29,6 +31,8 @@ class Summary:
     q3: float
     min: float
     max: float
+    ci_lower: float = float("nan")
+    ci_upper: float = float("nan")
 
     def stats(self) -> list[tuple[str, float]]:
         """``(stat, value)`` pairs in field order."""
@@ -39,7 +43,7 @@ class Summary:
         return pd.DataFrame(self.stats(), columns=["stat", "value"])
 
 
-def summarize(x) -> Summary:
+def summarize(x, *, alpha: float = 0.05) -> Summary:
     """Describe one sample; missing values (NaN) are ignored.
 
     Examples
@@ -53,12 +57,14 @@ def summarize(x) -> Summary:
     n = int(a.size)
     if n == 0:
         nan = float("nan")
-        return Summary(0, nan, nan, nan, nan, nan, nan, nan, nan)
+        return Summary(0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan)
     sd = float(np.std(a, ddof=1)) if n > 1 else float("nan")
     q1, median, q3 = np.quantile(a, [0.25, 0.5, 0.75], method=QUANTILE_METHOD)
+    mean = float(np.mean(a))
+    half = float(stats.t.ppf(1 - alpha / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
     return Summary(
         n=n,
-        mean=float(np.mean(a)),
+        mean=mean,
         sd=sd,
         se=sd / np.sqrt(n),
         median=float(median),
@@ -66,6 +72,8 @@ def summarize(x) -> Summary:
         q3=float(q3),
         min=float(a.min()),
         max=float(a.max()),
+        ci_lower=mean - half,
+        ci_upper=mean + half,
     )
 
 
@@ -83,7 +91,7 @@ def descriptive(data: pd.DataFrame, *, value: str, by: list[str] | str | None = 
     Returns
     -------
     DataFrame
-        The ``by`` columns, then ``n, mean, sd, se, median, q1, q3, min, max``.
+        The ``by`` columns, then ``n, mean, sd, se, median, q1, q3, min, max, ci_lower, ci_upper``.
 
     Examples
     --------
