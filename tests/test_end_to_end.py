@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from tests.conftest import EXAMPLE
 from trialkit.results import ARD_COLUMNS, read_ard
 
 STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate", "ci_lower", "ci_upper", "df",
@@ -63,7 +64,8 @@ def test_ard_contract(ard, example_run):
     assert columns[:8] == ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value"]
     assert columns == ARD_COLUMNS
     assert set(ard.stat) <= STATS
-    assert set(ard.analysis) == {"population", "descriptive", "change", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"}
+    assert set(ard.analysis) == {"population", "disposition", "baseline", "descriptive", "change", "paired_t",
+                                 "wilcoxon", "responder", "lmm", "mmrm"}
     # ("TIER", "") holds the visit x TIER interaction tests of the models
     assert set(zip(ard.group_var, ard.group)) == {("overall", "all"), ("TIER", "1"), ("TIER", "2"), ("TIER", "3"), ("TIER", "")}
     assert not ard.duplicated(["analysis", "measure", "group_var", "group", "visit", "contrast", "stat"]).any()
@@ -206,3 +208,21 @@ def test_figures_are_the_same_bytes_for_the_same_ard(example_run):
     one = figures.mean_ci_over_visits(ard, "CGI-S", visits, direction="lower = better", conf="95%")
     two = figures.mean_ci_over_visits(ard, "CGI-S", visits, direction="lower = better", conf="95%")
     assert one == two and one.startswith("<svg")
+
+
+def test_disposition_and_baseline_characteristics(ard, pdf_text):
+    disp = ard[(ard.analysis == "disposition") & (ard.group == "all")].set_index("visit").value
+    assert disp["Week 3"] == 29 and disp["Baseline"] == 30  # subject 109 missed Week 3
+    base = ard[(ard.analysis == "baseline") & (ard.measure == "TIER") & (ard.stat == "n")]
+    overall = base[base.group == "all"].set_index("category").value
+    assert overall.to_dict() == {"1": 11, "2": 9, "3": 10}
+    # a tier column holds zeros for the other tiers, as rows of the ARD
+    assert base[(base.group_var == "TIER") & (base.group == "1")].set_index("category").value.to_dict() == {"1": 11, "2": 0, "3": 0}
+    subjects = pd.read_csv(EXAMPLE / "data" / "subjects.csv")
+    age = ard[(ard.analysis == "baseline") & (ard.measure == "AGE") & (ard.group == "all")].set_index("stat").value
+    assert age["mean"] == pytest.approx(subjects.AGE.mean(), rel=1e-12) and age["n"] == 30
+    grm5 = ard[(ard.analysis == "baseline") & (ard.measure == "GRM5") & (ard.group == "all")].set_index("stat").value
+    assert grm5["n"] == subjects.GRM5.sum()
+    text = "\n".join(pdf_text)
+    assert "Table 14.1.2 Subject disposition" in text and "Table 14.1.3 Baseline characteristics" in text
+    assert "TIER 1 (N=11)" in text and "11 (100.0%)" in text

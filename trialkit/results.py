@@ -1,12 +1,15 @@
 """Analyses -> the long results dataset (ARD) that the report is rendered from.
 
 Columns (a contract: extend, never rename): ``analysis, measure, group_var,
-group, visit, contrast, stat, value``, then ``note`` (model, covariance and df
+group, visit, contrast, stat, value``, then ``category`` (the level of a
+categorical baseline characteristic) and ``note`` (model, covariance and df
 method of model rows; empty elsewhere). ``value`` is kept at full precision;
 NaN means "not estimable" (e.g. an SD from one observation) and is written as
 an empty cell.
 
 analysis values: ``population`` (subjects per group, stat ``n``),
+``disposition`` (subjects with data at each visit), ``baseline`` (subject
+characteristics: genotype flags, subgroups and covariates),
 ``descriptive``, ``change``, ``paired_t``, ``wilcoxon``, ``responder``,
 ``lmm``, ``mmrm`` (see :mod:`trialkit.results_mixed`).
 """
@@ -22,7 +25,7 @@ from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
 from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
 
-ARD_COLUMNS = ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value", "note"]
+ARD_COLUMNS = ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value", "category", "note"]
 OVERALL = ("overall", "all")
 
 
@@ -49,7 +52,7 @@ def groups(frame: pd.DataFrame, config: StudyConfig) -> Iterator[tuple[str, str,
 
 
 def _rows(analysis: str, measure: str, group_var: str, group: str, visit: str, contrast: str, result) -> list[tuple]:
-    return [(analysis, measure, group_var, group, visit, contrast, stat, value, "") for stat, value in result.stats()]
+    return [(analysis, measure, group_var, group, visit, contrast, stat, value, "", "") for stat, value in result.stats()]
 
 
 def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -78,7 +81,9 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     parts: list[list[tuple]] = []
     analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
     for group_var, group, rows in groups(analysed, config):
-        parts.append([("population", "", group_var, group, "", "", "n", float(len(rows)), "")])
+        parts.append([("population", "", group_var, group, "", "", "n", float(len(rows)), "", "")])
+    parts.append(_disposition(data.values, config))
+    parts.append(_baseline(analysed, config))
     wanted = set(config.analyses)
     for measure in config.measures:
         values = data.values[data.values["measure"] == measure]
@@ -112,6 +117,46 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     ard = pd.DataFrame([row for part in parts for row in part], columns=ARD_COLUMNS)
     ard["value"] = ard["value"].astype(float)
     return ard
+
+
+def _disposition(values: pd.DataFrame, config: StudyConfig) -> list[tuple]:
+    """Subjects with at least one analysable record at each visit, per group."""
+    rows = []
+    for group_var, group, part in groups(values, config):
+        seen = part.groupby("visit")["subject"].nunique()
+        for visit in config.visits.order:
+            rows.append(("disposition", "", group_var, group, visit, "", "n", float(seen.get(visit, 0)), "", ""))
+    return rows
+
+
+def _baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[tuple]:
+    """Genotype flags (subjects with the flag), subgroups and categorical covariates (subjects per
+    level), numeric covariates (descriptive statistics), per group. Proportions are of the group's N."""
+    spec = config.subjects
+    out = []
+    for group_var, group, part in groups(subjects, config):
+        total = len(part)
+
+        def counts(name: str, levels) -> None:
+            for level, n in levels:
+                out.append(("baseline", name, group_var, group, "", "", "n", float(n), level, ""))
+                out.append(("baseline", name, group_var, group, "", "", "proportion", n / total if total else float("nan"), level, ""))
+
+        for flag in spec.genotype_flags:
+            counts(flag, [("yes", int(part[flag].sum()))])
+        for name in [*spec.subgroups, *([spec.arm] if spec.arm else []), *spec.covariates]:
+            values = part[name]
+            numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+            if name in spec.covariates and numbers.notna().sum() == (values != "").sum() and (values != "").any():
+                out += [("baseline", name, group_var, group, "", "", stat, value, "", "")
+                        for stat, value in summarize(numbers.dropna()).stats()]
+            else:  # every level seen in any subject, so that a group without it shows 0 (0%)
+                present = values[values != ""]
+                levels = sorted(set(subjects[name]) - {""}, key=_natural_key)
+                counts(name, [(level, int((present == level).sum())) for level in levels])
+                if (values == "").any():
+                    counts(name, [("missing", int((values == "").sum()))])
+    return out
 
 
 def format_full(value: float) -> str:

@@ -34,7 +34,7 @@ def _categorical(frame: pd.DataFrame, column: str, levels: list[str]) -> pd.Data
 
 
 def _row(analysis, measure, group_var, group, visit, contrast, stat, value, note):
-    return (analysis, measure, group_var, group, visit, contrast, stat, float(value), note)
+    return (analysis, measure, group_var, group, visit, contrast, stat, float(value), "", note)
 
 
 def _inference_rows(analysis, measure, group_var, group, visit, contrast, values: dict, note: str, extra=()):

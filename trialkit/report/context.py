@@ -191,7 +191,10 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
         for r in issues.itertuples(index=False)
     ]
     population_table = {"number": "Table 14.1.1", "anchor": "t-14-1-1", "title": "Analysis population"}
-    contents = [population_table]
+    subject_tables = _subject_tables(ard, config, population)
+    for k, table in enumerate(subject_tables, start=2):
+        table.update(number=f"Table 14.1.{k}", anchor=f"t-14-1-{k}")
+    contents = [population_table, *subject_tables]
     table_no = figure_no = 0
     for measure in measures:
         for table in measure["tables"]:
@@ -206,6 +209,7 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
     return {
         "contents": [{"number": c["number"], "anchor": c["anchor"], "title": c["title"]} for c in contents],
         "population_table": population_table,
+        "subject_tables": subject_tables,
         "study": {"id": config.study.id, "title": config.study.title},
         "populations": [
             {"label": _group_label(gv, g, population), "n": n} for (gv, g), n in population.items()
@@ -324,3 +328,52 @@ def _figures(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: str)
             })
             break
     return out
+
+
+def _subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> list[dict]:
+    """Disposition and baseline characteristics, one column per group with its N in the header."""
+    group_keys = list(population)
+    columns = ["", *(_group_label(gv, g, population) for gv, g in group_keys)]
+    tables = []
+    disp = ard[ard["analysis"] == "disposition"].set_index(["group_var", "group", "visit"])["value"]
+    if len(disp):
+        rows = [row([text(visit), *(_cell("int", disp.get((gv, g, visit), float("nan"))) for gv, g in group_keys)])
+                for visit in config.visits.order]
+        tables.append({
+            "title": "Subject disposition: subjects with data at each visit",
+            "population": "All subjects in the subjects file with at least one analysable record.",
+            "columns": ["Visit", *columns[1:]], "blocks": [{"label": "", "rows": rows}],
+            "footnote": "A subject counts at a visit when at least one measure has an analysable value there.",
+        })
+    base = ard[ard["analysis"] == "baseline"]
+    if len(base):
+        lookup = {(r.measure, r.group_var, r.group, r.category, r.stat): r.value for r in base.itertuples(index=False)}
+        blocks = []
+        for name in dict.fromkeys(base["measure"]):
+            part = base[base["measure"] == name]
+            cells = []
+            if part["category"].eq("").all():  # numeric covariate
+                def stat(s, gv, g):
+                    return lookup.get((name, gv, g, "", s), float("nan"))
+                cells.append(row([text("n"), *(_cell("int", stat("n", gv, g)) for gv, g in group_keys)]))
+                cells.append(row([text("Mean (SD)"), *(_cell("pair", (stat("mean", gv, g), stat("sd", gv, g)), 1)
+                                                       for gv, g in group_keys)]))
+                cells.append(row([text("Median"), *(_cell("num", stat("median", gv, g), 1) for gv, g in group_keys)]))
+                cells.append(row([text("Min, Max"), *(_cell("range", (stat("min", gv, g), stat("max", gv, g)), 0)
+                                                      for gv, g in group_keys)]))
+            else:
+                for level in dict.fromkeys(part["category"]):
+                    cells.append(row([text(level), *(
+                        _cell("count_pct", (lookup.get((name, gv, g, level, "n"), 0.0),
+                                            lookup.get((name, gv, g, level, "proportion"), float("nan"))))
+                        for gv, g in group_keys)]))
+            kind = "genotype flag" if name in config.subjects.genotype_flags else "characteristic"
+            blocks.append({"label": f"{name} ({kind})", "rows": cells})
+        tables.append({
+            "title": "Baseline characteristics, genotype tier and mGluR gene flags",
+            "population": "All subjects in the subjects file with at least one analysable record.",
+            "columns": ["Characteristic", *columns[1:]], "blocks": blocks,
+            "footnote": "n (%): subjects with the level (for a genotype flag, with the variant); percentages of the "
+            "column's N. Numeric characteristics: mean (SD), median, min and max.",
+        })
+    return [{"interactions": [], "col_classes": ["first"] + [""] * (len(columns) - 1), **t} for t in tables]

@@ -76,6 +76,9 @@ def fmt_cell(cell: dict) -> str:
         return f"{fmt_num(value[0], d)} ({fmt_num(value[1], d + 1)})"
     if kind == "range":
         return f"{fmt_num(value[0], d)}, {fmt_num(value[1], d)}"
+    if kind == "count_pct":
+        n, share = value
+        return f"{n:.0f} ({fmt_num(100 * share, 1)}%)" if not _missing(share) else f"{n:.0f}"
     if kind == "pct":
         return fmt_num(100 * value, 1) if not _missing(value) else NOT_ESTIMABLE
     raise ValueError(f"unknown cell kind {kind!r}")
