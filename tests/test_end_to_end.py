@@ -68,7 +68,7 @@ def test_ard_contract(ard, example_run):
                                  "wilcoxon", "responder", "lmm", "mmrm"}
     # ("TIER", "") holds the visit x TIER interaction tests of the models
     assert set(zip(ard.group_var, ard.group)) == {("overall", "all"), ("TIER", "1"), ("TIER", "2"), ("TIER", "3"), ("TIER", "")}
-    assert not ard.duplicated(["analysis", "measure", "group_var", "group", "visit", "contrast", "stat"]).any()
+    assert not ard.duplicated(["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "category"]).any()
 
 
 def test_subgroups_add_up_to_overall(ard):
