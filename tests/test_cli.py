@@ -27,10 +27,11 @@ def test_validate_clean_study(make_study, capsys):
     assert out.code == 0 and out.out == "0 error(s), 0 warning(s)\n"
 
 
-def test_run_writes_the_four_files(make_study, tmp_path, capsys):
+def test_run_writes_the_output_files(make_study, tmp_path, capsys):
     out = run_cli(capsys, "run", str(make_study()), "--out", str(tmp_path / "o"))
     assert out.code == 0
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["ard.csv", "data_issues.csv", "report.html", "report.pdf"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "ard.csv", "data_issues.csv", "manifest.json", "report.html", "report.pdf"]
 
 
 def test_default_output_folder_is_inside_the_study(make_study, capsys):

@@ -106,7 +106,7 @@ def test_pdf_shows_title_tables_and_numbers(pdf_text):
     assert "<0.001" in text
     assert f"Page 1 of {len(pdf_text)}" in pdf_text[0]
     assert all("NFC1-SIM Fasoracetam in adolescents" in page for page in pdf_text[1:])  # running header
-    assert 3 <= len(pdf_text) <= 10
+    assert 8 <= len(pdf_text) <= 14  # 19 tables, 4 figures, listing, methods, appendix: a runaway layout shows here
 
 
 def test_pdf_numbers_come_from_the_ard(ard, pdf_text):

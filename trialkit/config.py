@@ -27,6 +27,10 @@ class _Strict(BaseModel):
 class StudyInfo(_Strict):
     id: str = Field(min_length=1)
     title: str = ""
+    #: shown in the report footer; the report's date is this (never the clock)
+    data_cutoff: str = ""
+    sponsor: str = ""
+    confidentiality: str = ""
 
 
 class Columns(_Strict):

@@ -17,7 +17,7 @@ from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
 Progress = Callable[[str], None]
-OUTPUT_FILES = ("report.pdf", "report.html", "ard.csv", "data_issues.csv")
+OUTPUT_FILES = ("report.pdf", "report.html", "ard.csv", "data_issues.csv", "manifest.json")
 
 
 def _quiet(message: str) -> None:
@@ -69,7 +69,8 @@ def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Pa
 
 
 def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet) -> RunResult:
-    """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv`` and ``data_issues.csv``.
+    """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``
+    and ``manifest.json``.
 
     Parameters
     ----------
@@ -85,8 +86,8 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     TrialkitError
         Bad configuration or data. Nothing is written in that case.
     """
-    from trialkit.report import build_context, render_html, render_pdf
-    from trialkit.report import render
+    from trialkit import manifest as manifests
+    from trialkit.report import build_context, render, render_html, render_pdf
 
     config, checked = check_study(study, progress=progress)
     checked.raise_for_errors()
@@ -96,16 +97,19 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     ard = build_ard(derived, checked.subjects, config)
     issues = checked.issues_frame()
     progress("rendering report")
-    context = build_context(ard, issues, config)
+    manifest = manifests.build(config)
+    context = build_context(ard, issues, config, manifest)
     study_templates = config.root / "templates"
     html = render_html(context, study_templates=study_templates)
     pdf = render_pdf(html, fetcher=render.ConfinedFetcher(render.packaged_templates(), study_templates))
     progress("writing outputs")
     out = Path(out_dir) if out_dir is not None else config.root / "output"
-    files = _write_atomically(out, {
+    contents = {
         "report.pdf": pdf,
         "report.html": html.encode("utf-8"),
         "ard.csv": ard_to_csv(ard).encode("utf-8"),
         "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
-    })
+    }
+    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))
+    files = _write_atomically(out, contents)
     return RunResult(out_dir=out, files=files, ard=ard, issues=issues)

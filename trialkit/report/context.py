@@ -12,6 +12,8 @@ A cell is ``{"kind": ..., "value": ...}`` with kind ``text``, ``int``,
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from trialkit.config import StudyConfig
@@ -83,7 +85,7 @@ def _summary_rows(stats: _Lookup, measure: str, visits: list[str], d: int, popul
 SUMMARY_COLUMNS = ["Visit", "n", "Mean (SD)", "SE", "Median", "Q1, Q3", "Min, Max"]
 
 
-def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) -> dict:
+def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, manifest: dict | None = None) -> dict:
     """Everything the report template prints, as plain dicts and lists.
 
     Parameters
@@ -94,6 +96,8 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
         The data-issues listing (columns of :data:`trialkit.validation.ISSUE_COLUMNS`).
     config : StudyConfig
         Supplies the study id and title, visit and measure labels.
+    manifest : dict, optional
+        The run's manifest (:func:`trialkit.manifest.build`): run id, input files, software versions.
     """
     visits = config.visits
     conf = f"{100 * (1 - config.alpha):g}%"
@@ -206,11 +210,17 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) 
             figure.update(number=f"Figure 14.2.{figure_no}", anchor=f"f-14-2-{figure_no}")
             contents.append(figure)
     contents.append({"number": "Listing 16.2.1", "anchor": "l-16-2-1", "title": "Data issues"})
+    contents.append({"number": "", "anchor": "methods", "title": "Statistical methods"})
+    contents.append({"number": "", "anchor": "provenance", "title": "Appendix: provenance"})
     return {
         "contents": [{"number": c["number"], "anchor": c["anchor"], "title": c["title"]} for c in contents],
         "population_table": population_table,
         "subject_tables": subject_tables,
-        "study": {"id": config.study.id, "title": config.study.title},
+        "study": {"id": config.study.id, "title": config.study.title, "data_cutoff": config.study.data_cutoff,
+                  "sponsor": config.study.sponsor, "confidentiality": config.study.confidentiality},
+        "run_id": (manifest or {}).get("run_id", ""),
+        "methods": _methods(config, manifest or {}),
+        "provenance": _provenance(manifest or {}),
         "populations": [
             {"label": _group_label(gv, g, population), "n": n} for (gv, g), n in population.items()
         ],
@@ -377,3 +387,55 @@ def _subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) ->
             "column's N. Numeric characteristics: mean (SD), median, min and max.",
         })
     return [{"interactions": [], "col_classes": ["first"] + [""] * (len(columns) - 1), **t} for t in tables]
+
+
+def _methods(config: StudyConfig, manifest: dict) -> list[str]:
+    """The statistical methods section, written from the configuration so it always matches what ran."""
+    visits = config.visits
+    conf = f"{100 * (1 - config.alpha):g}%"
+    wanted = set(config.analyses)
+    subgroups = ", ".join(config.subjects.subgroups)
+    text = [
+        f"Visits: {', '.join(visits.order)}; baseline {visits.baseline}, endpoint {visits.endpoint}. Analyses use "
+        "observed cases; no value is imputed. Every record not used by an analysis is listed in Listing 16.2.1.",
+        f"Each analysis is shown for all subjects and within each level of {subgroups}." if subgroups else
+        "Each analysis is shown for all subjects.",
+    ]
+    if "descriptive" in wanted:
+        text.append(f"Descriptive statistics of the values and of the change from {visits.baseline} at each visit: "
+                    f"n, mean, SD, SE, median, quartiles (SAS QNTLDEF=5), min, max and the t-based {conf} CI of the mean.")
+    if "paired_t" in wanted or "wilcoxon" in wanted:
+        text.append(f"{visits.endpoint} vs {visits.baseline}: paired t-test (mean difference, {conf} CI, Cohen's dz) and "
+                    "Wilcoxon signed-rank test with normal approximation, tie correction and continuity correction "
+                    "(as R wilcox.test(exact = FALSE, correct = TRUE)), with the Hodges-Lehmann estimate and its "
+                    "distribution-free CI.")
+    if "responder" in wanted:
+        thresholds = ", ".join(f"{m} <= {s.responder_max:g}" for m, s in config.measures.items() if s.responder_max is not None)
+        text.append(f"Responders at {visits.endpoint} ({thresholds}) with exact Clopper-Pearson {conf} CIs.")
+    if "lmm" in wanted:
+        text.append(f"Linear mixed model of each measure over all visits with visit as a fixed effect and a random "
+                    f"intercept per subject, REML, {config.models.lmm.df} degrees of freedom; "
+                    f"{visits.endpoint} - {visits.baseline} LS-mean difference.")
+    if "mmrm" in wanted:
+        m = config.models.mmrm
+        text.append(f"MMRM of the change from {visits.baseline} at post-baseline visits with baseline and visit as fixed "
+                    f"effects and {m.covariance} within-subject covariance (fallback: {', '.join(m.fallback) or 'none'}), "
+                    f"REML, {m.df} degrees of freedom; LS means at the mean baseline.")
+    if subgroups and ("lmm" in wanted or "mmrm" in wanted):
+        text.append("Subgroup effects come from models with the visit x subgroup interaction; p-values are "
+                    "Holm-adjusted across the levels of each subgroup.")
+    software = manifest.get("software", {})
+    if software:
+        text.append("Software: " + ", ".join(f"{k} {v}" for k, v in software.items()) + ".")
+    return text
+
+
+def _provenance(manifest: dict) -> dict:
+    return {
+        "run_id": manifest.get("run_id", ""),
+        "inputs": [[text(i["path"]), text(str(i["size"])), text(i["sha256"])] for i in manifest.get("inputs", [])],
+        "config_sha256": manifest.get("config_sha256", ""),
+        "config": json.dumps(manifest.get("config", {}), indent=2, sort_keys=True),
+        "software": [[text(k), text(v)] for k, v in manifest.get("software", {}).items()],
+        "platform": " ".join(manifest.get("platform", {}).values()),
+    }

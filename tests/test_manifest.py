@@ -1,0 +1,46 @@
+"""manifest.json: every input with its SHA-256, the configuration, software versions, outputs, and a
+run identifier derived from hashes (so the same inputs give the same identifier)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from trialkit.manifest import build, run_identifier
+from trialkit.config import load_config
+
+
+def test_manifest_fields(example_run):
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    assert {"run_id", "trialkit_version", "python", "software", "platform", "config", "config_sha256", "inputs",
+            "outputs", "seeds"} <= set(manifest)
+    paths = [i["path"] for i in manifest["inputs"]]
+    assert paths == ["study.yaml", "data/cgi_visits.csv", "data/subjects.csv"]
+    assert {"numpy", "pandas", "scipy", "weasyprint", "matplotlib", "jinja2"} <= set(manifest["software"])
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    assert set(outputs) == {"report.pdf", "report.html", "ard.csv", "data_issues.csv"}
+    for name, digest in outputs.items():  # the hashes are of the files written
+        assert hashlib.sha256((example_run / name).read_bytes()).hexdigest() == digest
+
+
+def test_input_hashes_and_sizes():
+    from tests.conftest import EXAMPLE
+
+    manifest = build(load_config(EXAMPLE))
+    for item in manifest["inputs"]:
+        data = (EXAMPLE / item["path"]).read_bytes()
+        assert item["size"] == len(data) and item["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_run_id_is_in_the_report_and_derives_from_hashes(example_run):
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    assert manifest["run_id"] == run_identifier(manifest["config_sha256"], manifest["inputs"], manifest["software"])
+    assert f"Run {manifest['run_id']}" in (example_run / "report.html").read_text()
+
+
+def test_same_inputs_same_run_id_and_any_change_another(make_study):
+    study = make_study()
+    first = build(load_config(study))["run_id"]
+    assert build(load_config(study))["run_id"] == first
+    (study / "records.csv").write_text((study / "records.csv").read_text().replace("S3,Week 2,CGI-I,1", "S3,Week 2,CGI-I,2"))
+    assert build(load_config(study))["run_id"] != first
