@@ -226,3 +226,13 @@ def test_disposition_and_baseline_characteristics(ard, pdf_text):
     text = "\n".join(pdf_text)
     assert "Table 14.1.2 Subject disposition" in text and "Table 14.1.3 Baseline characteristics" in text
     assert "TIER 1 (N=11)" in text and "11 (100.0%)" in text
+
+
+def test_every_table_is_also_an_rtf_file(example_run, pdf_text):
+    tables = sorted((example_run / "tables").glob("t_14_*.rtf"))
+    assert [t.name for t in tables][:3] == ["t_14_1_2.rtf", "t_14_1_3.rtf", "t_14_2_1.rtf"]
+    rtf = (example_run / "tables" / "t_14_2_3.rtf").read_text()
+    assert rtf.startswith("{\\rtf1") and "Table 14.2.3 CGI-S: Week 5 vs Baseline, paired t-test" in rtf
+    assert "Overall (N=30)" in rtf and "<0.001" in rtf
+    # the same formatted numbers as the PDF
+    assert "(-1.29, -0.71)" in rtf and "(-1.29, -0.71)" in "\n".join(pdf_text)

@@ -52,7 +52,9 @@ def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Pa
     staged = {}
     try:
         for name, data in contents.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
@@ -69,8 +71,8 @@ def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Pa
 
 
 def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet) -> RunResult:
-    """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``
-    and ``manifest.json``.
+    """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``,
+    each table as ``tables/t_14_x_y.rtf``, and ``manifest.json``.
 
     Parameters
     ----------
@@ -88,6 +90,7 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     """
     from trialkit import manifest as manifests
     from trialkit.report import build_context, render, render_html, render_pdf
+    from trialkit.report.rtf import tables_to_rtf
 
     config, checked = check_study(study, progress=progress)
     checked.raise_for_errors()
@@ -109,6 +112,7 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         "report.html": html.encode("utf-8"),
         "ard.csv": ard_to_csv(ard).encode("utf-8"),
         "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        **tables_to_rtf(context),
     }
     contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))
     files = _write_atomically(out, contents)
