@@ -19,7 +19,7 @@ def test_every_command_has_help(capsys, command):
 
 
 def test_run_and_validate_are_the_commands():
-    assert set(cli.commands) == {"run", "validate"}
+    assert set(cli.commands) == {"run", "validate", "verify"}
 
 
 def test_validate_clean_study(make_study, capsys):

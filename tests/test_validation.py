@@ -16,7 +16,7 @@ from trialkit.validation import validate
 def _fails(capsys, study, message: str) -> None:
     out = run_cli(capsys, "run", str(study), "--out", str(study / "out"))
     assert out.code == 2
-    assert out.err == f"trialkit: error: {message}\n"
+    assert out.err == f"trialkit: error: {message}\n(nothing was written)\n"
     assert "Traceback" not in out.err
     assert not (study / "out").exists(), "a failed run must write nothing"
 

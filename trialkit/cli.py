@@ -1,7 +1,8 @@
 """Command line: parse arguments, call the library, map errors to exit codes.
 
 Exit status: 0 success, 2 bad input or configuration (a message, no
-traceback), 1 internal error (a bug in trialkit: please report it).
+traceback), 3 ``verify`` found a difference, 1 internal error (a bug in
+trialkit: please report it).
 """
 
 from __future__ import annotations
@@ -66,6 +67,22 @@ def validate(study: str) -> None:
     click.echo(f"{n_err} error(s), {len(checked.issues) - n_err} warning(s)")
     if n_err:
         sys.exit(2)
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=str))
+def verify(out_dir: str) -> None:
+    """Rerun the study recorded in OUT_DIR/manifest.json and compare every output byte for byte.
+
+    Exit status 0 when all are identical; 3 when anything differs, with the likely cause (an input
+    file, configuration key or software version that changed, or an output edited after the run).
+    """
+    from trialkit.verify import verify as run_verify
+
+    result = run_verify(out_dir)
+    click.echo(result.report())
+    if not result.ok:
+        sys.exit(3)
 
 
 def main(argv: list[str] | None = None) -> None:

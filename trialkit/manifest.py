@@ -83,6 +83,7 @@ def build(config: StudyConfig) -> dict:
     versions = software_versions()
     return {
         "run_id": run_identifier(config_sha, inputs, versions),
+        "study": config.source.resolve().as_posix(),  # where to rerun it from (trialkit verify)
         "trialkit_version": versions["trialkit"],
         "python": sys.version.split()[0],
         "software": versions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pandas as pd
 from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
 from trialkit.loaders import load_study
+from trialkit.errors import TrialkitError
 from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
@@ -45,29 +47,28 @@ class RunResult:
 
 
 def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Path]:
-    """Write every file to a temporary name first, then move them all into place."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Stage every file in a temporary folder beside ``out_dir``; only when all are written, move them
+    into place. A failure before then leaves ``out_dir`` as it was."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     umask = os.umask(0)
     os.umask(umask)
-    staged = {}
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         for name, data in contents.items():
-            target = out_dir / name
+            target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get the usual permissions
-            staged[name] = Path(tmp)
-    except BaseException:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
-        raise
-    written = {}
-    for name, tmp in staged.items():
-        os.replace(tmp, out_dir / name)
-        written[name] = out_dir / name
-    return written
+            target.write_bytes(data)
+            os.chmod(target, 0o666 & ~umask)
+        out_dir.mkdir(exist_ok=True)
+        written = {}
+        for name in contents:
+            destination = out_dir / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, destination)
+            written[name] = destination
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet) -> RunResult:
@@ -86,13 +87,35 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     Raises
     ------
     TrialkitError
-        Bad configuration or data. Nothing is written in that case.
+        Bad configuration or data. Nothing is written then: outputs are staged in a temporary folder
+        beside ``out_dir`` and moved into place only when the whole run has succeeded.
     """
+    progress("reading configuration")
+    config = load_config(study)
+    out = Path(out_dir) if out_dir is not None else config.root / "output"
+    try:
+        progress("loading data")
+        data = load_study(config)
+        progress("validating")
+        return _run(config, validate(data, config), out, progress)
+    except TrialkitError as exc:
+        raise type(exc)(f"{exc}{_untouched(out)}") from None
+    except Exception as exc:
+        exc.add_note(f"trialkit: the run failed{_untouched(out)}")
+        raise
+
+
+def _untouched(out: Path) -> str:
+    if out.is_dir() and any(out.iterdir()):
+        return f"\n(the outputs already in {out} were left untouched)"
+    return "\n(nothing was written)"
+
+
+def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress) -> RunResult:
     from trialkit import manifest as manifests
     from trialkit.report import build_context, render, render_html, render_pdf
     from trialkit.report.rtf import tables_to_rtf
 
-    config, checked = check_study(study, progress=progress)
     checked.raise_for_errors()
     progress("deriving baseline and change")
     derived = derive(checked, config)
@@ -106,7 +129,6 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     html = render_html(context, study_templates=study_templates)
     pdf = render_pdf(html, fetcher=render.ConfinedFetcher(render.packaged_templates(), study_templates))
     progress("writing outputs")
-    out = Path(out_dir) if out_dir is not None else config.root / "output"
     contents = {
         "report.pdf": pdf,
         "report.html": html.encode("utf-8"),
