@@ -64,10 +64,13 @@ def test_ard_contract(ard, example_run):
     assert columns[:8] == ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value"]
     assert columns == ARD_COLUMNS
     assert set(ard.stat) <= STATS
-    assert set(ard.analysis) == {"population", "disposition", "baseline", "descriptive", "change", "paired_t",
-                                 "wilcoxon", "responder", "lmm", "mmrm"}
+    assert set(ard.analysis) == {"population", "disposition", "baseline", "individual", "descriptive", "change",
+                                 "paired_t", "wilcoxon", "responder", "lmm", "mmrm"}
+    individual = ard[ard.analysis == "individual"]
+    assert set(individual.group_var) == {"subject"} and individual.group.nunique() == 30
     # ("TIER", "") holds the visit x TIER interaction tests of the models
-    assert set(zip(ard.group_var, ard.group)) == {("overall", "all"), ("TIER", "1"), ("TIER", "2"), ("TIER", "3"), ("TIER", "")}
+    aggregate = ard[ard.analysis != "individual"]
+    assert set(zip(aggregate.group_var, aggregate.group)) == {("overall", "all"), ("TIER", "1"), ("TIER", "2"), ("TIER", "3"), ("TIER", "")}
     assert not ard.duplicated(["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "category"]).any()
 
 
@@ -106,7 +109,7 @@ def test_pdf_shows_title_tables_and_numbers(pdf_text):
     assert "<0.001" in text
     assert f"Page 1 of {len(pdf_text)}" in pdf_text[0]
     assert all("NFC1-SIM Fasoracetam in adolescents" in page for page in pdf_text[1:])  # running header
-    assert 8 <= len(pdf_text) <= 14  # 19 tables, 4 figures, listing, methods, appendix: a runaway layout shows here
+    assert 10 <= len(pdf_text) <= 18  # 15 tables, 8 figures, listing, methods, appendix: a runaway layout shows here
 
 
 def test_pdf_numbers_come_from_the_ard(ard, pdf_text):
@@ -192,10 +195,12 @@ def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
     text = "\n".join(pdf_text)
     assert "Contents" in pdf_text[0] and "Table 14.1.1 Analysis population" in pdf_text[0]
     assert "Figure 14.2.1 CGI-S: mean and 95% CI by visit, overall and by subgroup" in text
-    assert "Figure 14.2.4 CGI-I: MMRM LS mean change at Week 5 by subgroup, with the overall effect" in text
+    assert "Figure 14.2.8 CGI-I: MMRM LS mean change at Week 5 by subgroup, with the overall effect" in text
+    assert "Figure 14.2.6 CGI-I: individual subjects over visits, coloured by TIER" in text
+    assert "Figure 14.2.7 CGI-I: change from Baseline to Week 5 per subject, coloured by TIER" in text
     assert "Listing 16.2.1 Data issues" in text
     html = (example_run / "report.html").read_text()
-    assert html.count("<svg") == 4 and "<script" not in html
+    assert html.count("<svg") == 8 and "<script" not in html
     assert "lower = better" in html  # axis labels say the scale's direction
 
 

@@ -84,3 +84,25 @@ def test_study_templates_override_packaged_ones_file_by_file(make_study, tmp_pat
     html = (tmp_path / "out" / "report.html").read_text()
     assert "h1 { color: rgb(1, 2, 3); }" in html
     assert "observed values by visit" in html
+
+
+def test_logo_inside_the_study_is_shown_and_page_size_applies(make_study, tmp_path):
+    import struct
+    import zlib
+
+    from trialkit.pipeline import run_study
+
+    study = make_study(config={"study": {"id": "T-1", "logo": "logo.png", "page_size": "Letter"}})
+    # a 1 x 1 PNG, written byte by byte
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    (study / "logo.png").write_bytes(png)
+    run_study(study, tmp_path / "out")
+    reader = PdfReader(tmp_path / "out" / "report.pdf")
+    first = reader.pages[0]
+    assert round(float(first.mediabox.width)) == 612  # Letter: 8.5 in
+    assert "/Image" in str(first["/Resources"].get("/XObject", {}).values().__iter__().__next__().get_object().get("/Subtype"))
+    widths = {round(float(p.mediabox.width)) for p in reader.pages}
+    assert widths == {612, 792}  # the data-issues listing is on landscape pages

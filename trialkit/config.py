@@ -31,6 +31,9 @@ class StudyInfo(_Strict):
     data_cutoff: str = ""
     sponsor: str = ""
     confidentiality: str = ""
+    #: an image inside the study folder, shown on the title block
+    logo: Path | None = None
+    page_size: Literal["A4", "Letter"] = "A4"
 
 
 class Columns(_Strict):

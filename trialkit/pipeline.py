@@ -127,7 +127,8 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     context = build_context(ard, issues, config, manifest)
     study_templates = config.root / "templates"
     html = render_html(context, study_templates=study_templates)
-    pdf = render_pdf(html, fetcher=render.ConfinedFetcher(render.packaged_templates(), study_templates))
+    logo = (config.root / config.study.logo).resolve() if config.study.logo else None
+    pdf = render_pdf(html, fetcher=render.ConfinedFetcher(render.packaged_templates(), study_templates, logo))
     progress("writing outputs")
     contents = {
         "report.pdf": pdf,

@@ -9,7 +9,10 @@ an empty cell.
 
 analysis values: ``population`` (subjects per group, stat ``n``),
 ``disposition`` (subjects with data at each visit), ``baseline`` (subject
-characteristics: genotype flags, subgroups and covariates),
+characteristics: genotype flags, subgroups and covariates), ``individual``
+(each subject's values and endpoint change, for the trajectory and waterfall
+figures: group_var ``subject``, group the subject id, category the level of
+the first subgroup),
 ``descriptive``, ``change``, ``paired_t``, ``wilcoxon``, ``responder``,
 ``lmm``, ``mmrm`` (see :mod:`trialkit.results_mixed`).
 """
@@ -83,6 +86,7 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     for group_var, group, rows in groups(analysed, config):
         parts.append([("population", "", group_var, group, "", "", "n", float(len(rows)), "", "")])
     parts.append(_disposition(data.values, config))
+    parts.append(_individual(data, config))
     parts.append(_baseline(analysed, config))
     wanted = set(config.analyses)
     for measure in config.measures:
@@ -126,6 +130,21 @@ def _disposition(values: pd.DataFrame, config: StudyConfig) -> list[tuple]:
         seen = part.groupby("visit")["subject"].nunique()
         for visit in config.visits.order:
             rows.append(("disposition", "", group_var, group, visit, "", "n", float(seen.get(visit, 0)), "", ""))
+    return rows
+
+
+def _individual(data: AnalysisData, config: StudyConfig) -> list[tuple]:
+    """Each subject's value at each visit and change at the endpoint (figures of individual subjects)."""
+    first = config.subjects.subgroups[0] if config.subjects.subgroups else None
+    rows = []
+    for r in data.values.itertuples(index=False):
+        level = getattr(r, first) if first else ""
+        rows.append(("individual", r.measure, "subject", r.subject, r.visit, "", "value", float(r.value), level, ""))
+    contrast = f"{config.visits.endpoint} - {config.visits.baseline}"
+    for r in data.endpoint.itertuples(index=False):
+        level = getattr(r, first) if first else ""
+        rows.append(("individual", r.measure, "subject", r.subject, config.visits.endpoint, contrast, "change",
+                     float(r.change), level, ""))
     return rows
 
 

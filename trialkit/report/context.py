@@ -217,7 +217,9 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
         "population_table": population_table,
         "subject_tables": subject_tables,
         "study": {"id": config.study.id, "title": config.study.title, "data_cutoff": config.study.data_cutoff,
-                  "sponsor": config.study.sponsor, "confidentiality": config.study.confidentiality},
+                  "sponsor": config.study.sponsor, "confidentiality": config.study.confidentiality,
+                  "logo": (config.root / config.study.logo).resolve().as_uri() if config.study.logo else "",
+                  "page_size": config.study.page_size},
         "run_id": (manifest or {}).get("run_id", ""),
         "methods": _methods(config, manifest or {}),
         "provenance": _provenance(manifest or {}),
@@ -324,6 +326,20 @@ def _figures(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: str)
             "horizontally so that they do not overlap.",
         })
     contrast = f"{visits.endpoint} - {visits.baseline}"
+    subgroup = config.subjects.subgroups[0] if config.subjects.subgroups else ""
+    individual = ard[(ard["analysis"] == "individual") & (ard["measure"] == name)]
+    if len(individual):
+        coloured = f", coloured by {subgroup}" if subgroup else ""
+        out.append({
+            "title": f"{name}: individual subjects over visits{coloured}",
+            "svg": Markup(figures.trajectories(ard, name, visits.order, direction=direction, subgroup=subgroup)),
+            "footnote": "One line per subject, observed values only (a missed visit is bridged by the line).",
+        })
+        out.append({
+            "title": f"{name}: change from {visits.baseline} to {visits.endpoint} per subject{coloured}",
+            "svg": Markup(figures.waterfall(ard, name, contrast=contrast, direction=direction, subgroup=subgroup)),
+            "footnote": f"Subjects with observed {visits.baseline} and {visits.endpoint} values, sorted by change.",
+        })
     for analysis, visit, what in (("mmrm", visits.endpoint, "MMRM LS mean change"),
                                   ("paired_t", "", "mean change (paired t)")):
         rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == name) & (ard["visit"] == visit)

@@ -72,3 +72,45 @@ def forest(ard: pd.DataFrame, measure: str, *, analysis: str, visit: str, contra
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"{contrast} ({conf} CI); {direction}")
     return _svg(fig)
+
+
+def trajectories(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: str, subgroup: str) -> str:
+    """Each subject's values over visits, coloured by subgroup level."""
+    rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "value")]
+    levels = sorted(set(rows["category"]), key=str)
+    position = {v: i for i, v in enumerate(visits)}
+    fig = _figure(6.3, 2.8)
+    ax = fig.add_subplot()
+    for subject, part in rows.groupby("group", sort=True):
+        part = part.assign(x=part["visit"].map(position)).sort_values("x")
+        k = levels.index(part["category"].iat[0])
+        ax.plot(part["x"], part["value"], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], linewidth=0.7, alpha=0.8,
+                marker="o", markersize=1.8)
+    for k, level in enumerate(levels):
+        ax.plot([], [], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], label=f"{subgroup} {level}" if subgroup else level)
+    ax.set_xticks(range(len(visits)), visits)
+    ax.set_xlabel("Visit")
+    ax.set_ylabel(f"{measure}\n{direction}")
+    if levels != [""]:
+        ax.legend(frameon=False, fontsize=7, ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, 1.15))
+    return _svg(fig)
+
+
+def waterfall(ard: pd.DataFrame, measure: str, *, contrast: str, direction: str, subgroup: str) -> str:
+    """Each subject's change at the endpoint, sorted, coloured by subgroup level."""
+    rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "change")]
+    rows = rows.sort_values(["value", "group"], ascending=[False, True], kind="stable")
+    levels = sorted(set(rows["category"]), key=str)
+    fig = _figure(6.3, 2.5)
+    ax = fig.add_subplot()
+    colors = [OKABE_ITO[(levels.index(c) + 1) % len(OKABE_ITO)] for c in rows["category"]]
+    ax.bar(range(len(rows)), rows["value"], color=colors, width=0.8)
+    for k, level in enumerate(levels):
+        ax.bar([0], [0], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], label=f"{subgroup} {level}" if subgroup else level)
+    ax.axhline(0, color="#888888", linewidth=0.8)
+    ax.set_xticks([])
+    ax.set_xlabel(f"Subjects, sorted by change (n = {len(rows)})")
+    ax.set_ylabel(f"Change, {contrast}\n{direction}")
+    if levels != [""]:
+        ax.legend(frameon=False, fontsize=7, ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, 1.15))
+    return _svg(fig)

@@ -113,11 +113,12 @@ def _mime(path: Path) -> str:
 
 def ConfinedFetcher(*folders: Path | None):  # noqa: N802 - reads as the class it builds
     """A WeasyPrint URL fetcher that serves only files inside ``folders`` (the packaged templates and the
-    study's own ``templates/``): no http(s), no data: URL, no file elsewhere, whatever a value names.
+    study's own ``templates/``) or equal to one of them (the study's logo): no http(s), no data: URL,
+    no file elsewhere, whatever a value names.
     Each refused URL is recorded in the fetcher's ``refused`` list."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
 
-    allowed = [f.resolve() for f in folders if f is not None and f.is_dir()]
+    allowed = [f.resolve() for f in folders if f is not None and f.exists()]  # folders, or single files
 
     class _Confined(URLFetcher):
         def __init__(self) -> None:
@@ -130,7 +131,7 @@ def ConfinedFetcher(*folders: Path | None):  # noqa: N802 - reads as the class i
             parsed = urlparse(url)
             if parsed.scheme == "file":
                 path = Path(unquote(parsed.path)).resolve()
-                if path.is_file() and any(path.is_relative_to(folder) for folder in allowed):
+                if path.is_file() and any(path == item or path.is_relative_to(item) for item in allowed):
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
             self.refused.append(url)
             raise ValueError(f"trialkit reports fetch nothing outside their template folders (refused {url!r})")
