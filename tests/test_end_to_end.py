@@ -12,7 +12,8 @@ from trialkit.results import ARD_COLUMNS, read_ard
 
 STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate", "ci_lower", "ci_upper", "df",
          "statistic", "p_value", "effect_size", "n_responders", "proportion",
-         "p_adjusted", "num_df", "converged"}  # the last three added by the mixed-model issue
+         "p_adjusted", "num_df", "converged",  # added by the mixed-model issue
+         "value", "change"}  # each subject's value and change (analysis "individual", for the figures)
 
 
 @pytest.fixture(scope="module")
