@@ -222,6 +222,7 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
                   "page_size": config.study.page_size},
         "run_id": (manifest or {}).get("run_id", ""),
         "methods": _methods(config, manifest or {}),
+        "summary": _summary(ard, issues, config),
         "provenance": _provenance(manifest or {}),
         "populations": [
             {"label": _group_label(gv, g, population), "n": n} for (gv, g), n in population.items()
@@ -455,3 +456,22 @@ def _provenance(manifest: dict) -> dict:
         "software": [[text(k), text(v)] for k, v in manifest.get("software", {}).items()],
         "platform": " ".join(manifest.get("platform", {}).values()),
     }
+
+
+def _summary(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig) -> list[str]:
+    """A few sentences on what was analysed, with counts read from the ARD."""
+    visits = config.visits
+    n = ard[(ard["analysis"] == "population") & (ard["group_var"] == "overall") & (ard["stat"] == "n")]["value"]
+    n_subjects = f"{n.iat[0]:.0f}" if len(n) else "no"
+    measures = ", ".join(f"{m} ({s.label})" if s.label else m for m, s in config.measures.items())
+    names = {"descriptive": "descriptive statistics", "paired_t": "paired t-tests", "wilcoxon": "Wilcoxon signed-rank tests",
+             "responder": "responder rates", "lmm": "linear mixed models", "mmrm": "MMRM"}
+    analyses = ", ".join(names[a] for a in config.analyses)
+    groups = f" overall and by {', '.join(config.subjects.subgroups)}" if config.subjects.subgroups else ""
+    return [
+        f"{n_subjects} subjects with analysable records; measures {measures}; visits {', '.join(visits.order)} "
+        f"(baseline {visits.baseline}, endpoint {visits.endpoint}).",
+        f"Analyses{groups}: {analyses}.",
+        f"Data findings: {int((issues['severity'] == 'warning').sum()) if len(issues) else 0} "
+        "(each listed, with what it excludes, in Listing 16.2.1).",
+    ]
