@@ -44,3 +44,14 @@ def test_same_inputs_same_run_id_and_any_change_another(make_study):
     assert build(load_config(study))["run_id"] == first
     (study / "records.csv").write_text((study / "records.csv").read_text().replace("S3,Week 2,CGI-I,1", "S3,Week 2,CGI-I,2"))
     assert build(load_config(study))["run_id"] != first
+
+
+def test_report_date_never_comes_from_the_clock(make_study, monkeypatch):
+    from trialkit.manifest import report_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert report_date(load_config(make_study(config={"study": {"id": "T", "data_cutoff": "2018-01-15"}}))) == "2018-01-15"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z
+    assert report_date(load_config(make_study(config={"study": {"id": "T", "data_cutoff": "2018-01-15"}}))) == "2023-11-14"
+    study = make_study(config={"study": {"id": "T", "report_date": "2018-02-01"}})
+    assert report_date(load_config(study)) == "2018-02-01"

@@ -27,8 +27,10 @@ class _Strict(BaseModel):
 class StudyInfo(_Strict):
     id: str = Field(min_length=1)
     title: str = ""
-    #: shown in the report footer; the report's date is this (never the clock)
+    #: shown in the report footer
     data_cutoff: str = ""
+    #: the report's date; if empty, SOURCE_DATE_EPOCH (when set), else the data cut-off: never the clock
+    report_date: str = ""
     sponsor: str = ""
     confidentiality: str = ""
     #: an image inside the study folder, shown on the title block

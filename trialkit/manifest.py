@@ -69,6 +69,19 @@ def inputs_of(config: StudyConfig) -> list[dict]:
     return [{"path": _relative(f, config.root), "size": f.stat().st_size, "sha256": sha256_file(f)} for f in files]
 
 
+def report_date(config: StudyConfig) -> str:
+    """study.report_date, else the UTC date of SOURCE_DATE_EPOCH when set, else the data cut-off."""
+    import os
+    from datetime import datetime, timezone
+
+    if config.study.report_date:
+        return config.study.report_date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+    return config.study.data_cutoff
+
+
 def run_identifier(config_sha256: str, inputs: list[dict], versions: dict[str, str]) -> str:
     """12 hex digits of the SHA-256 of the configuration, input and software fingerprints."""
     fingerprint = canonical_json({"config": config_sha256, "inputs": [i["sha256"] for i in inputs], "software": versions})
@@ -93,6 +106,7 @@ def build(config: StudyConfig) -> dict:
         "config_sha256": config_sha,
         "inputs": inputs,
         "seeds": {},  # no analysis uses random numbers
+        "report_date": report_date(config),
     }
 
 
