@@ -97,3 +97,11 @@ def test_failed_run_leaves_earlier_outputs_intact(recorded_run, capsys, monkeypa
     after = {p: hashlib.sha256(p.read_bytes()).digest() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert not list(out.parent.glob(".out.staging-*"))  # no staging folder left behind
+
+
+def test_verify_names_a_changed_report_date(recorded_run, capsys, monkeypatch):
+    _, out = recorded_run
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 3
+    assert "cause: report date changed: 2018-01-15 -> 2023-11-14" in result.out

@@ -89,6 +89,9 @@ def verify(out_dir: str | Path) -> Verification:
         before, now = recorded["software"].get(package), fresh["software"].get(package)
         if before != now:
             result.causes.append(f"software version changed: {package} {before} -> {now}")
+    if recorded.get("report_date") != fresh.get("report_date"):
+        result.causes.append(f"report date changed: {recorded.get('report_date')} -> {fresh.get('report_date')} "
+                             "(study.report_date or SOURCE_DATE_EPOCH)")
     recorded_cause = bool(result.causes)
     if result.differing and not recorded_cause:
         result.causes.append("outputs differ although no input, configuration or software changed: a "
