@@ -35,7 +35,8 @@ from tests.helpers import run_cli
 
 
 @pytest.fixture
-def recorded_run(tmp_path, capsys):
+def recorded_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # the recorded run dates from the data cut-off
     study = tmp_path / "study"
     shutil.copytree(EXAMPLE, study)
     out = tmp_path / "out"
