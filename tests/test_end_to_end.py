@@ -242,3 +242,40 @@ def test_every_table_is_also_an_rtf_file(example_run, pdf_text):
     assert "Overall (N=30)" in rtf and "<0.001" in rtf
     # the same formatted numbers as the PDF
     assert "(-1.29, -0.71)" in rtf and "(-1.29, -0.71)" in "\n".join(pdf_text)
+
+
+def test_every_number_in_the_report_tables_is_an_ard_value(example_run):
+    """Walk every table cell of the report context: each number shown is a value of ard.csv (percentages
+    100 x a proportion). The templates only format; nothing is computed after the ARD."""
+    import math
+
+    from trialkit.config import load_config
+    from trialkit.report import build_context
+
+    ard = read_ard(example_run / "ard.csv")
+    issues = pd.read_csv(example_run / "data_issues.csv", dtype=str, keep_default_na=False)
+    issues["row"] = pd.to_numeric(issues["row"])
+    context = build_context(ard, issues, load_config(EXAMPLE))
+    known = {float(v) for v in ard.value if not math.isnan(v)}
+    known |= {100 * v for v in known}
+
+    def numbers(cell):
+        value = cell["value"]
+        if cell["kind"] == "text":
+            return []
+        if cell["kind"] == "pct":
+            return [100 * value]
+        return list(value) if isinstance(value, tuple) else [value]
+
+    tables = [*context["subject_tables"], *(t for m in context["measures"] for t in m["tables"])]
+    checked = 0
+    for table in tables:
+        for block in table["blocks"]:
+            for row in block["rows"]:
+                for cell in row["cells"]:
+                    for x in numbers(cell):
+                        if isinstance(x, float) and math.isnan(x):
+                            continue
+                        assert any(math.isclose(x, k, rel_tol=0, abs_tol=1e-12) for k in known), (table["number"], x)
+                        checked += 1
+    assert checked > 1000
