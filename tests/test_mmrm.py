@@ -74,8 +74,6 @@ def test_covariance_matches_sas(full):
 def test_sas_covariance_gives_sas_likelihood(fev, full):
     """The covariance differences are SAS's early stop: SAS's printed matrix, put into trialkit's
     likelihood, gives SAS's -2RLL (to the precision of its 4 printed decimals) -- a worse value than ours."""
-    from trialkit.stats.mixed import covariance as cov
-
     ref = SAS["full_model"]
     order = ref["covariance_sas_order"]
     visits = LEVELS["AVISIT"]

@@ -3,10 +3,7 @@ fetch anything; a study's own templates/ folder overrides the packaged templates
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from pypdf import PdfReader
 
 from tests.conftest import RECORDS, SUBJECTS

@@ -22,7 +22,7 @@ import pandas as pd
 from trialkit.config import StudyConfig
 from trialkit.errors import AnalysisError
 from trialkit.results import groups_of
-from trialkit.stats.mixed import lmm, mmrm
+from trialkit.stats.mixed import lmm
 from trialkit.stats.mixed.mmrm import mmrm_with_fallback
 from trialkit.stats.multiplicity import holm
 

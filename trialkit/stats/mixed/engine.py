@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import optimize
 
 LOG_2PI = np.log(2 * np.pi)
 
@@ -157,7 +157,6 @@ class Problem:
         """
         pieces = self.full(theta)
         C = np.linalg.inv(M)
-        k = None
         info = 0.0
         P = 0.0
         trCQ = 0.0
