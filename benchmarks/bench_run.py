@@ -23,7 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_study"
 #: what `trialkit run` imports from outside the standard library
-TRIALKIT_STACK = "import numpy, pandas, scipy.stats, jinja2, weasyprint, pydantic, yaml, click, openpyxl, pyreadstat"
+TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, weasyprint, matplotlib.figure, rtflite, "
+                  "polars, pydantic, yaml, click, openpyxl, pyreadstat")
 #: the project's chosen analysis stack (statsmodels, pingouin: used from the mixed-model issue on)
 CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
 
@@ -54,7 +55,8 @@ def simulated_study(folder: Path, n: int, seed: int = 1) -> Path:
     (folder / "data").mkdir(parents=True)
     pd.concat(rows).to_csv(folder / "data" / "cgi_visits.csv", index=False)
     flags = rng.integers(0, 2, (n, 4))
-    pd.DataFrame({"SUBJID": ids, "TIER": rng.integers(1, 4, n), **{g: flags[:, k] for k, g in
+    pd.DataFrame({"SUBJID": ids, "TIER": rng.integers(1, 4, n), "AGE": rng.integers(12, 18, n),
+                  "SEX": rng.choice(["F", "M"], n), **{g: flags[:, k] for k, g in
                   enumerate(["GRM1", "GRM5", "GRM7", "GRM8"])}}).to_csv(folder / "data" / "subjects.csv", index=False)
     config = yaml.safe_load((EXAMPLE / "study.yaml").read_text())
     config["study"]["id"] = f"BENCH-{n}"

@@ -16,28 +16,32 @@ from trialkit.report.model_tables import model_tables
 from trialkit.report.sections import figures_of, methods, provenance, subject_tables, summary
 
 
-def _summary_rows(stats: Lookup, measure: str, visits: list[str], d: int, population: dict) -> list[dict]:
+#: the statistics rows of a summary table: label, cell kind, ARD stats, decimals beyond the data's
+SUMMARY_STATS = [("n", "int", ("n",), 0), ("Mean (SD)", "pair", ("mean", "sd"), 1), ("SE", "num", ("se",), 2),
+                 ("Median", "num", ("median",), 1), ("Q1, Q3", "range", ("q1", "q3"), 1),
+                 ("Min, Max", "range", ("min", "max"), 0)]
+
+
+def _summary_blocks(stats: Lookup, measure: str, visits: list[str], d: int) -> list[dict]:
+    """CSR layout: one block per visit, a row per statistic, a column per group (overall, subgroups)."""
     blocks = []
-    for group_var, group in stats.groups:
+    for visit in visits:
         rows = []
-        for visit in visits:
-            s = stats.get(measure, group_var, group, visit)
-            if s is None:
-                continue
-            rows.append(row([
-                text(visit),
-                cell("int", s["n"]),
-                cell("pair", (s["mean"], s["sd"]), d + 1),
-                cell("num", s["se"], d + 2),
-                cell("num", s["median"], d + 1),
-                cell("range", (s["q1"], s["q3"]), d + 1),
-                cell("range", (s["min"], s["max"]), d),
-            ]))
-        blocks.append({"label": group_label(group_var, group, population), "rows": rows})
+        for label, kind, names, extra in SUMMARY_STATS:
+            cells = [text(label)]
+            for group_var, group in stats.groups:
+                s = stats.get(measure, group_var, group, visit) or {}
+                values = tuple(s.get(n, float("nan")) for n in names)
+                cells.append(cell(kind, values if len(values) > 1 else values[0], d + extra))
+            rows.append(row(cells))
+        blocks.append({"label": visit, "rows": rows})
     return blocks
 
 
-SUMMARY_COLUMNS = ["Visit", "n", "Mean (SD)", "SE", "Median", "Q1, Q3", "Min, Max"]
+def _group_columns(stats: Lookup, population: dict) -> list[str]:
+    return ["Statistic", *(group_label(gv, g, population) for gv, g in stats.groups)]
+
+
 
 
 def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, manifest: dict | None = None) -> dict:
@@ -79,8 +83,8 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
             tables.append({
                 "title": f"{name}: observed values by visit",
                 "population": "Subjects with an observed value at the visit (observed cases, no imputation).",
-                "columns": SUMMARY_COLUMNS,
-                "blocks": _summary_rows(descriptive, name, visits.order, d, population),
+                "columns": _group_columns(descriptive, population),
+                "blocks": _summary_blocks(descriptive, name, visits.order, d),
                 "footnote": f"{label}, range {spec.min:g}-{spec.max:g} ({direction}). SD: standard deviation; "
                 "SE: standard error of the mean. Quartiles by SAS's default definition (QNTLDEF=5).",
             })
@@ -88,8 +92,8 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
             tables.append({
                 "title": f"{name}: change from {visits.baseline} by visit",
                 "population": f"Subjects with observed {visits.baseline} and visit values.",
-                "columns": SUMMARY_COLUMNS,
-                "blocks": _summary_rows(change, name, visits.post_baseline, d, population),
+                "columns": _group_columns(change, population),
+                "blocks": _summary_blocks(change, name, visits.post_baseline, d),
                 "footnote": f"Change = visit value - {visits.baseline} value; negative change = lower score.",
             })
         if ttest.groups:
