@@ -47,7 +47,9 @@ def run(study: str, out_dir: str | None) -> None:
 
     result = run_study(study, out_dir, progress=_progress_printer())
     n_warn = len(result.issues)
-    click.echo(f"wrote {', '.join(result.files)} to {result.out_dir}"
+    tables = [name for name in result.files if name.startswith("tables/")]
+    named = [name for name in result.files if not name.startswith("tables/")]
+    click.echo(f"wrote {', '.join(named)} and {len(tables)} RTF tables to {result.out_dir}"
                + (f" ({n_warn} data finding(s) listed in data_issues.csv)" if n_warn else ""))
 
 

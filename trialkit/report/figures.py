@@ -10,6 +10,11 @@ import io
 
 import pandas as pd
 
+#: above this many subjects, individual trajectories are not drawn (unreadable, and slow to lay out)
+MAX_TRAJECTORIES = 200
+#: above this many subjects, the waterfall is one filled outline per subgroup level instead of a bar each
+MAX_BARS = 200
+
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442"]
 
 
@@ -103,13 +108,21 @@ def waterfall(ard: pd.DataFrame, measure: str, *, contrast: str, direction: str,
     levels = sorted(set(rows["category"]), key=str)
     fig = _figure(6.3, 2.5)
     ax = fig.add_subplot()
-    colors = [OKABE_ITO[(levels.index(c) + 1) % len(OKABE_ITO)] for c in rows["category"]]
-    ax.bar(range(len(rows)), rows["value"], color=colors, width=0.8)
+    if len(rows) <= MAX_BARS:
+        colors = [OKABE_ITO[(levels.index(c) + 1) % len(OKABE_ITO)] for c in rows["category"]]
+        ax.bar(range(len(rows)), rows["value"], color=colors, width=0.8)
+    else:  # one outline, a point per run of equal values: thousands of subjects stay a small SVG
+        values = rows["value"].to_numpy()
+        starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]]
+        edges = [s - 0.5 for s in starts] + [len(values) - 0.5]
+        ax.stairs([values[s] for s in starts], edges, fill=True, color=OKABE_ITO[5])
+        levels = [""]  # one colour: subgroups are not told apart above MAX_BARS subjects
     for k, level in enumerate(levels):
         ax.bar([0], [0], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], label=f"{subgroup} {level}" if subgroup else level)
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_xticks([])
-    ax.set_xlabel(f"Subjects, sorted by change (n = {len(rows)})")
+    ax.set_xlabel(f"Subjects, sorted by change (n = {len(rows)})"
+                  + ("" if len(rows) <= MAX_BARS else f"; more than {MAX_BARS}: not coloured by subgroup"))
     ax.set_ylabel(f"Change, {contrast}\n{direction}")
     if levels != [""]:
         ax.legend(frameon=False, fontsize=7, ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, 1.15))

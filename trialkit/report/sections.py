@@ -32,11 +32,20 @@ def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: st
     individual = ard[(ard["analysis"] == "individual") & (ard["measure"] == name)]
     if len(individual):
         coloured = f", coloured by {subgroup}" if subgroup else ""
-        out.append({
-            "title": f"{name}: individual subjects over visits{coloured}",
-            "svg": Markup(figures.trajectories(ard, name, visits.order, direction=direction, subgroup=subgroup)),
-            "footnote": "One line per subject, observed values only (a missed visit is bridged by the line).",
-        })
+        n_subjects = individual["group"].nunique()
+        if n_subjects <= figures.MAX_TRAJECTORIES:
+            out.append({
+                "title": f"{name}: individual subjects over visits{coloured}",
+                "svg": Markup(figures.trajectories(ard, name, visits.order, direction=direction, subgroup=subgroup)),
+                "footnote": "One line per subject, observed values only (a missed visit is bridged by the line).",
+            })
+        else:
+            out.append({
+                "title": f"{name}: individual subjects over visits",
+                "svg": Markup(""),
+                "footnote": f"Not drawn: {n_subjects} subjects are more lines than a page shows readably (limit "
+                f"{figures.MAX_TRAJECTORIES}). Each subject's values are in ard.csv (analysis individual).",
+            })
         out.append({
             "title": f"{name}: change from {visits.baseline} to {visits.endpoint} per subject{coloured}",
             "svg": Markup(figures.waterfall(ard, name, contrast=contrast, direction=direction, subgroup=subgroup)),
