@@ -19,7 +19,6 @@ from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
 Progress = Callable[[str], None]
-OUTPUT_FILES = ("report.pdf", "report.html", "ard.csv", "data_issues.csv", "manifest.json")
 
 
 def _quiet(message: str) -> None:

@@ -29,9 +29,7 @@ class _Prepared:
     X: np.ndarray
     y: np.ndarray
     subjects: np.ndarray
-    positions: np.ndarray
     visits: list[str]
-    used_rows: pd.Index
     start: np.ndarray
 
 
@@ -109,7 +107,7 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
     moment = pd.DataFrame(wide).cov(min_periods=2).to_numpy()  # pairwise-complete
     variances = np.nan_to_num(np.diag(moment), nan=float(np.var(resid)))
     start = cov.start(covariance, variances, None if np.isnan(moment).any() else moment)
-    return _Prepared(problem, design, X_w, y_w, subjects, positions, visits, rows[sel], start)
+    return _Prepared(problem, design, X_w, y_w, subjects, visits, start)
 
 
 def _problem_for(data: pd.DataFrame, formula: str, **kwargs) -> Problem:
