@@ -29,10 +29,14 @@ def check_study(study: str | Path, *, progress: Progress = _quiet) -> tuple[Stud
     """Load the configuration and data and validate them, without stopping on fatal findings."""
     progress("reading configuration")
     config = load_config(study)
+    return config, _load_and_validate(config, progress)
+
+
+def _load_and_validate(config: StudyConfig, progress: Progress) -> ValidatedStudy:
     progress("loading data")
     data = load_study(config)
     progress("validating")
-    return config, validate(data, config)
+    return validate(data, config)
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,7 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     config = load_config(study)
     out = Path(out_dir) if out_dir is not None else config.root / "output"
     try:
-        progress("loading data")
-        data = load_study(config)
-        progress("validating")
-        return _run(config, validate(data, config), out, progress)
+        return _run(config, _load_and_validate(config, progress), out, progress)
     except TrialkitError as exc:
         raise type(exc)(f"{exc}{_untouched(out)}") from None
     except Exception as exc:
