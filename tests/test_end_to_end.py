@@ -206,14 +206,20 @@ def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
 
 
 def test_figures_are_the_same_bytes_for_the_same_ard(example_run):
-    from trialkit.report import figures
+    from trialkit.report import figure_data, figures
     from trialkit.results import read_ard
 
     ard = read_ard(example_run / "ard.csv")
     visits = ["Baseline", "Week 1", "Week 2", "Week 3", "Week 4", "Week 5"]
-    one = figures.mean_ci_over_visits(ard, "CGI-S", visits, direction="lower = better", conf="95%")
-    two = figures.mean_ci_over_visits(ard, "CGI-S", visits, direction="lower = better", conf="95%")
+    spec = figure_data.mean_ci(ard, "CGI-S", visits, direction="lower = better", conf="95%")
+    one, two = figures.draw(spec), figures.draw(spec)
     assert one == two and one.startswith("<svg")
+    # the figure shows the ARD's means and CIs: overall first, then the tiers
+    overall = spec["series"][0]
+    assert overall["label"] == "Overall" and [s["label"] for s in spec["series"][1:]] == ["TIER 1", "TIER 2", "TIER 3"]
+    assert overall["mean"][0] == _value(ard, "descriptive", "CGI-S", "mean", "Baseline")
+    assert overall["upper"][-1] == _value(ard, "descriptive", "CGI-S", "ci_upper", "Week 5")
+    assert one in (example_run / "report.html").read_text()  # the HTML report shows these very bytes
 
 
 def test_disposition_and_baseline_characteristics(ard, pdf_text):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trialkit.report import figures
+from trialkit.report import figure_data, figures
 
 
 def _individual(n: int) -> pd.DataFrame:
@@ -18,25 +18,42 @@ def _individual(n: int) -> pd.DataFrame:
                                        "value", "category", "note"])
 
 
-def test_waterfall_of_thousands_of_subjects_is_one_path_per_level():
-    small = figures.waterfall(_individual(50), "CGI-S", contrast="Week 5 - Baseline", direction="lower = better", subgroup="TIER")
-    large = figures.waterfall(_individual(3000), "CGI-S", contrast="Week 5 - Baseline", direction="lower = better", subgroup="TIER")
-    assert small.count("<path") > 50          # a bar per subject
-    assert large.count("<path") < 200         # not one per subject
-    assert len(large) < 400_000
+def _waterfall(n: int) -> dict:
+    return figure_data.waterfall(_individual(n), "CGI-S", contrast="Week 5 - Baseline", direction="lower = better",
+                                 subgroup="TIER")
+
+
+def test_waterfall_of_thousands_of_subjects_is_one_outline():
+    small, large = _waterfall(50), _waterfall(3000)
+    # 50 subjects: a bar each, coloured by tier (i % 3 -> tier 1, 2, 3), largest change first
+    assert small["level_of_bar"][:17] == [0] * 17 and small["values"][:17] == [0.0] * 17
+    assert small["levels"] == ["TIER 1", "TIER 2", "TIER 3"] and len(small["values"]) == 50
+    assert large["level_of_bar"] == [] and large["levels"] == []   # above MAX_BARS: not coloured
+    svg_small, svg_large = figures.draw(small), figures.draw(large)
+    assert svg_small.count("<path") > 50          # a bar per subject
+    assert svg_large.count("<path") < 50          # one outline, not a bar per subject
+    assert len(svg_large) < 100_000
+
+
+def test_trajectories_hold_each_subjects_values_in_visit_order():
+    spec = figure_data.trajectories(_individual(4), "CGI-S", ["Baseline", "Week 5"], direction="lower = better",
+                                    subgroup="TIER")
+    # subject i: 4.0 at Baseline, 4.0 - (i % 3) at Week 5, tier 1 + i % 3
+    assert spec["subjects"] == [{"level": i % 3, "x": [0, 1], "y": [4.0, 4.0 - i % 3]} for i in range(4)]
+    svg = figures.draw(spec)
+    assert svg.startswith("<svg") and "TIER 3" in svg and "lower = better" in svg
 
 
 def test_trajectories_are_not_drawn_for_more_than_the_limit(tmp_path):
-    from markupsafe import Markup  # noqa: F401 - the sections module marks SVG text safe
-
     from trialkit.report.sections import figures_of
     from trialkit.config import load_config
     from tests.conftest import EXAMPLE
 
     config = load_config(EXAMPLE)
-    ard = _individual(figures.MAX_TRAJECTORIES + 1)
+    ard = _individual(figure_data.MAX_TRAJECTORIES + 1)
     out = figures_of(ard, "CGI-S", config.measures["CGI-S"], config, "95%")
     titles = [f["title"] for f in out]
     assert "CGI-S: individual subjects over visits" in titles
     skipped = next(f for f in out if f["title"] == "CGI-S: individual subjects over visits")
-    assert str(skipped["svg"]) == "" and skipped["footnote"].startswith(f"Not drawn: {figures.MAX_TRAJECTORIES + 1} subjects")
+    assert skipped["spec"] is None
+    assert skipped["footnote"].startswith(f"Not drawn: {figure_data.MAX_TRAJECTORIES + 1} subjects")

@@ -11,13 +11,16 @@ from trialkit.report.render import ConfinedFetcher, packaged_templates, render_p
 
 HOSTILE_ID = '<img src="file:///etc/passwd">'
 HOSTILE_TITLE = 'Study <link rel="stylesheet" href="http://127.0.0.1:9/evil.css"> end'
+HOSTILE_TIER = "<i>x</i>&amp;"
 
 
 @pytest.fixture
 def hostile_study(make_study):
-    # a subject id that is an HTML image tag pointing at a local file, and a title holding a stylesheet link
-    records = RECORDS.replace("S1,", f'"{HOSTILE_ID}",')
-    subjects = SUBJECTS.replace("S1,", f'"{HOSTILE_ID}",')
+    # a subject id that is an HTML image tag pointing at a local file (its missing Week 2 CGI-S puts it in the
+    # data-issues listing), a subgroup level holding markup (a column header of the tables), and a title
+    # holding a stylesheet link
+    records = RECORDS.replace("S1,Week 2,CGI-S,3\n", "").replace("S1,", f'"{HOSTILE_ID}",')
+    subjects = SUBJECTS.replace("S1,1,", f'"{HOSTILE_ID}",{HOSTILE_TIER},')
     study = make_study(config={"study": {"id": "T-1", "title": HOSTILE_TITLE}}, records=records, subjects=subjects)
     return study
 
@@ -31,23 +34,20 @@ def test_hostile_values_are_escaped_in_html(hostile_study, tmp_path):
     assert "&lt;link rel=&#34;stylesheet&#34; href=&#34;http://127.0.0.1:9/evil.css&#34;&gt;" in html
 
 
-def test_hostile_values_fetch_nothing_and_show_literally(hostile_study, tmp_path, monkeypatch):
-    import trialkit.report.render as render
+@pytest.mark.parametrize("render_process", ["1", "0"])
+def test_hostile_values_fetch_nothing_and_show_literally(hostile_study, tmp_path, monkeypatch, render_process):
     from trialkit.pipeline import run_study
 
-    fetchers = []
-    original = render.ConfinedFetcher
-
-    def recording(*folders):
-        fetcher = original(*folders)
-        fetchers.append(fetcher)
-        return fetcher
-
-    monkeypatch.setattr(render, "ConfinedFetcher", recording)
-    run_study(hostile_study, tmp_path / "out")
-    assert fetchers and fetchers[0].refused == []  # nothing was even attempted: the values are text
+    monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", render_process)  # in the render process, and in this one
+    result = run_study(hostile_study, tmp_path / "out")
+    # nothing was even attempted but the report's own figures: the values are text
+    assert result.refused == ()
+    assert result.fetched and all(url.startswith("trialkit-figure:") for url in result.fetched)
     text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "out" / "report.pdf").pages)
     assert "Study <link rel=" in text.replace("\n", " ")
+    # the subject id, shown literally (wrapped over two lines of its column) in the data-issues listing
+    assert HOSTILE_ID.replace('"', "") in text.replace("\n", "").replace('"', "")
+    assert f"TIER {HOSTILE_TIER} (N=1)" in text  # the level, shown literally in the tables' column headers
 
 
 def test_fetcher_refuses_everything_outside_the_template_folders(tmp_path):

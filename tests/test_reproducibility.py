@@ -82,16 +82,13 @@ def test_verify_names_an_edited_output(recorded_run, capsys):
 def test_failed_run_leaves_earlier_outputs_intact(recorded_run, capsys, monkeypatch):
     import hashlib
 
-    import trialkit.report.render as render
-
     study, out = recorded_run
     before = {p: hashlib.sha256(p.read_bytes()).digest() for p in out.rglob("*") if p.is_file()}
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure in the report stage")
 
-    monkeypatch.setattr(render, "render_pdf", broken)
-    monkeypatch.setattr("trialkit.report.render_pdf", broken)
+    monkeypatch.setattr("trialkit.report.rtf.tables_to_rtf", broken)
     result = run_cli(capsys, "run", str(study), "--out", str(out))
     assert result.code == 1
     assert f"the outputs already in {out} were left untouched" in result.err

@@ -15,6 +15,8 @@ from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
 from trialkit.loaders import load_study
 from trialkit.errors import TrialkitError
+from trialkit.report import worker
+from trialkit.report.worker import RenderProcess
 from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
@@ -47,6 +49,9 @@ class RunResult:
     files: dict[str, Path]
     ard: pd.DataFrame
     issues: pd.DataFrame
+    #: what the PDF's URL fetcher served (the report's figures, a logo) and refused
+    fetched: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
 
 
 def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Path]:
@@ -74,7 +79,8 @@ def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Pa
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet) -> RunResult:
+def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet,
+              render_process: RenderProcess | None = None) -> RunResult:
     """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``,
     each table as ``tables/t_14_x_y.rtf``, and ``manifest.json``.
 
@@ -86,6 +92,10 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Where to write; default ``<study folder>/output``.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    render_process : RenderProcess, optional
+        A render process started earlier (:meth:`trialkit.report.worker.RenderProcess.start`; the command
+        line starts one before it imports the analysis libraries). By default one is started here. The run
+        takes it over and stops it.
 
     Raises
     ------
@@ -93,16 +103,21 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Bad configuration or data. Nothing is written then: outputs are staged in a temporary folder
         beside ``out_dir`` and moved into place only when the whole run has succeeded.
     """
-    progress("reading configuration")
-    config = load_config(study)
-    out = Path(out_dir) if out_dir is not None else config.root / "output"
+    process = render_process or RenderProcess.start()
     try:
-        return _run(config, _load_and_validate(config, progress), out, progress)
-    except TrialkitError as exc:
-        raise type(exc)(f"{exc}{_untouched(out)}") from None
-    except Exception as exc:
-        exc.add_note(f"trialkit: the run failed{_untouched(out)}")
-        raise
+        progress("reading configuration")
+        config = load_config(study)
+        out = Path(out_dir) if out_dir is not None else config.root / "output"
+        try:
+            return _run(config, _load_and_validate(config, progress), out, progress, process)
+        except TrialkitError as exc:
+            raise type(exc)(f"{exc}{_untouched(out)}") from None
+        except Exception as exc:
+            exc.add_note(f"trialkit: the run failed{_untouched(out)}")
+            raise
+    finally:
+        if process is not None:
+            process.close()
 
 
 def _untouched(out: Path) -> str:
@@ -111,9 +126,10 @@ def _untouched(out: Path) -> str:
     return "\n(nothing was written)"
 
 
-def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress) -> RunResult:
+def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress,
+         process: RenderProcess | None) -> RunResult:
     from trialkit import manifest as manifests
-    from trialkit.report import build_context, render, render_html, render_pdf
+    from trialkit.report import build_context, render
     from trialkit.report.rtf import tables_to_rtf
 
     checked.raise_for_errors()
@@ -126,17 +142,22 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     manifest = manifests.build(config)
     context = build_context(ard, issues, config, manifest)
     study_templates = config.root / "templates"
-    html = render_html(context, study_templates=study_templates)
     logo = (config.root / config.study.logo).resolve() if config.study.logo else None
-    pdf = render_pdf(html, fetcher=render.ConfinedFetcher(render.packaged_templates(), study_templates, logo))
-    progress("writing outputs")
+    job = {"html": render.render_html(context, study_templates=study_templates, medium="pdf"),
+           "specs": [figure["spec"] for measure in context["measures"] for figure in measure["figures"]],
+           "folders": [str(f) for f in (render.packaged_templates(), study_templates, logo) if f is not None]}
+    if process is not None:
+        process.submit(job)  # figures and PDF in the render process, while this one does the rest
     contents = {
-        "report.pdf": pdf,
-        "report.html": html.encode("utf-8"),
         "ard.csv": ard_to_csv(ard).encode("utf-8"),
         "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
         **tables_to_rtf(context),
     }
+    rendered = process.result() if process is not None else worker.render(job)
+    html = render.render_html(context, study_templates=study_templates, medium="html", svgs=rendered["svgs"])
+    progress("writing outputs")
+    contents = {"report.pdf": rendered["pdf"], "report.html": html.encode("utf-8"), **contents}
     contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))
     files = _write_atomically(out, contents)
-    return RunResult(out_dir=out, files=files, ard=ard, issues=issues)
+    return RunResult(out_dir=out, files=files, ard=ard, issues=issues, fetched=tuple(rendered["served"]),
+                     refused=tuple(rendered["refused"]))

@@ -1,129 +1,167 @@
-"""Figures drawn from the results dataset (ARD) alone, as SVG text to embed in the report.
+"""Figure specs (:mod:`trialkit.report.figure_data`) -> SVG text to embed in the report, with matplotlib.
 
 Colour-blind-safe Okabe-Ito palette; text stays text (searchable, sharp); ids and metadata are fixed
-so that the same ARD gives the same bytes.
+so that the same spec gives the same bytes. The figures are drawn lean, because every SVG element
+costs time when the PDF is laid out: a subject's trajectory is one path of a line collection, without
+markers; margins are set from the label lengths instead of measured by a second drawing pass.
+This module imports neither pandas nor the rest of trialkit: the render process uses it alone.
 """
 
 from __future__ import annotations
 
 import io
 
-import pandas as pd
-
-#: above this many subjects, individual trajectories are not drawn (unreadable, and slow to lay out)
-MAX_TRAJECTORIES = 200
-#: above this many subjects, the waterfall is one filled outline per subgroup level instead of a bar each
-MAX_BARS = 200
-
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442"]
+WIDTH = 6.3  # inches: the text width of an A4 or Letter page with the report's margins
+
+_CHAR = 0.066  # inches: a generous average character width of DejaVu Sans at 8 pt
+_LINE = 0.14  # inches: a line of 8 pt text
 
 
-def _figure(width: float, height: float):
+def _level_colour(k: int) -> str:
+    return OKABE_ITO[(k + 1) % len(OKABE_ITO)]
+
+
+def _figure(height: float, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = True, xticks: bool = True,
+            legend_rows: int = 0):
+    """A figure of the report's width with one axes, its margins sized for the labels around it."""
     import matplotlib
 
     matplotlib.rcParams.update({"svg.hashsalt": "trialkit", "svg.fonttype": "none", "font.size": 8,
-                                "font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False})
+                                "font.family": "DejaVu Sans", "axes.spines.top": False,
+                                "axes.spines.right": False, "legend.fontsize": 7})
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, smaller import
 
-    return Figure(figsize=(width, height))
+    left = 0.12 + _LINE * (ylabel.count("\n") + 1) + _CHAR * ytick_chars + 0.1
+    bottom = 0.1 + (0.2 if xticks else 0.05) + (_LINE + 0.04 if xlabel else 0)
+    top = 0.1 + 0.17 * legend_rows
+    right = 0.15
+    fig = Figure(figsize=(WIDTH, height))
+    ax = fig.add_axes((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (bottom + top) / height))
+    ax.set_ylabel(ylabel)
+    return fig, ax
+
+
+def _legend(fig, ax, handles, ncols: int) -> None:
+    fig.legend(handles=handles, frameon=False, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, 1.0))
+
+
+_SVG = "http://www.w3.org/2000/svg"
+
+
+def _flatten(element) -> None:
+    """Replace each group that only names its children (``<g id="...">``) by those children: matplotlib wraps
+    every artist in one, and they are half the elements that the PDF's renderer would walk."""
+    children = []
+    for child in element:
+        _flatten(child)
+        if child.tag == f"{{{_SVG}}}g" and set(child.attrib) <= {"id"}:
+            children.extend(child)
+        else:
+            children.append(child)
+    element[:] = children
 
 
 def _svg(fig) -> str:
+    """The figure as SVG text without XML prolog (it is inlined in HTML), metadata or grouping-only groups."""
+    import xml.etree.ElementTree as ET
+
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": "trialkit"})
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: the SVG is inlined in HTML
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "trialkit"})
+    ET.register_namespace("", _SVG)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(buffer.getvalue())
+    for metadata in root.findall(f"{{{_SVG}}}metadata"):
+        root.remove(metadata)
+    _flatten(root)
+    return ET.tostring(root, encoding="unicode")
 
 
-def _label(group_var: str, group: str) -> str:
-    return "Overall" if group_var == "overall" else f"{group_var} {group}"
+def _nan(values):
+    return [float("nan") if v is None else v for v in values]
 
 
-def mean_ci_over_visits(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: str, conf: str) -> str:
-    """Mean with its CI at each visit, overall and for each subgroup level."""
-    rows = ard[(ard["analysis"] == "descriptive") & (ard["measure"] == measure)]
-    table = rows.pivot_table(index=["group_var", "group", "visit"], columns="stat", values="value", sort=False)
-    groups = list(dict.fromkeys((gv, g) for gv, g, _ in table.index))
-    fig = _figure(6.3, 2.9)
-    ax = fig.add_subplot()
-    width = 0.08 * (len(groups) - 1)
-    for k, (gv, g) in enumerate(groups):
-        part = table.loc[(gv, g)].reindex(visits)
-        x = [i - width / 2 + 0.08 * k for i in range(len(visits))]
-        err = [part["mean"] - part["ci_lower"], part["ci_upper"] - part["mean"]]
-        ax.errorbar(x, part["mean"], yerr=err, marker="o", markersize=3, capsize=2, linewidth=1.2 if gv == "overall" else 0.9,
-                    color=OKABE_ITO[k % len(OKABE_ITO)], label=_label(gv, g))
+def _mean_ci(spec: dict):
+    from matplotlib.lines import Line2D
+
+    series, visits = spec["series"], spec["visits"]
+    ncols = min(len(series), 4)
+    fig, ax = _figure(2.9, ylabel=spec["ylabel"], legend_rows=-(-len(series) // ncols))
+    step = 0.08
+    handles = []
+    for k, s in enumerate(series):
+        x = [i - step * (len(series) - 1) / 2 + step * k for i in range(len(visits))]
+        colour = OKABE_ITO[k % len(OKABE_ITO)]
+        mean, lower, upper = _nan(s["mean"]), _nan(s["lower"]), _nan(s["upper"])
+        ax.vlines(x, lower, upper, colors=colour, linewidth=0.8)
+        (line,) = ax.plot(x, mean, color=colour, marker="o", markersize=3, linewidth=1.2 if s["overall"] else 0.9,
+                          label=s["label"])
+        handles.append(line)
     ax.set_xticks(range(len(visits)), visits)
-    ax.set_xlabel("Visit")
-    ax.set_ylabel(f"{measure}, mean ({conf} CI)\n{direction}")
-    ax.legend(frameon=False, fontsize=7, ncols=min(len(groups), 4), loc="upper center", bbox_to_anchor=(0.5, 1.18))
-    return _svg(fig)
+    ax.set_xlabel(spec["xlabel"])
+    _legend(fig, ax, handles, ncols)
+    return fig
 
 
-def forest(ard: pd.DataFrame, measure: str, *, analysis: str, visit: str, contrast: str, direction: str, conf: str) -> str:
-    """Endpoint effect overall and within each subgroup level, with CIs: one row each."""
-    rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == measure) & (ard["visit"] == visit)
-               & (ard["contrast"] == contrast) & (ard["group"] != "")]
-    table = rows.pivot_table(index=["group_var", "group"], columns="stat", values="value", sort=False)
-    labels = [_label(gv, g) for gv, g in table.index]
-    fig = _figure(6.3, 0.45 + 0.32 * len(labels))
-    ax = fig.add_subplot()
-    y = list(range(len(labels)))[::-1]
-    for k, ((gv, _), row) in enumerate(table.iterrows()):
-        color = OKABE_ITO[0] if gv == "overall" else OKABE_ITO[5]
-        ax.plot([row["ci_lower"], row["ci_upper"]], [y[k], y[k]], color=color, linewidth=1.2)
-        ax.plot([row["estimate"]], [y[k]], marker="D" if gv == "overall" else "s", color=color, markersize=5)
-    ax.axvline(0, color="#888888", linewidth=0.8, linestyle="--")
-    ax.set_yticks(y, labels)
-    ax.set_xlabel(f"{contrast} ({conf} CI); {direction}")
-    return _svg(fig)
+def _trajectories(spec: dict):
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    levels = spec["levels"]
+    fig, ax = _figure(2.8, ylabel=spec["ylabel"], legend_rows=1 if levels else 0)
+    subjects = spec["subjects"]
+    lines = LineCollection([list(zip(s["x"], s["y"])) for s in subjects], linewidths=0.7, alpha=0.8,
+                           colors=[_level_colour(s["level"]) for s in subjects])
+    ax.add_collection(lines)
+    ax.set_xlim(-0.3, len(spec["visits"]) - 0.7)
+    ax.autoscale_view(scalex=False)
+    ax.set_xticks(range(len(spec["visits"])), spec["visits"])
+    ax.set_xlabel(spec["xlabel"])
+    if levels:
+        _legend(fig, ax, [Line2D([], [], color=_level_colour(k), label=level) for k, level in enumerate(levels)],
+                len(levels))
+    return fig
 
 
-def trajectories(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: str, subgroup: str) -> str:
-    """Each subject's values over visits, coloured by subgroup level."""
-    rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "value")]
-    levels = sorted(set(rows["category"]), key=str)
-    position = {v: i for i, v in enumerate(visits)}
-    fig = _figure(6.3, 2.8)
-    ax = fig.add_subplot()
-    for subject, part in rows.groupby("group", sort=True):
-        part = part.assign(x=part["visit"].map(position)).sort_values("x")
-        k = levels.index(part["category"].iat[0])
-        ax.plot(part["x"], part["value"], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], linewidth=0.7, alpha=0.8,
-                marker="o", markersize=1.8)
-    for k, level in enumerate(levels):
-        ax.plot([], [], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], label=f"{subgroup} {level}" if subgroup else level)
-    ax.set_xticks(range(len(visits)), visits)
-    ax.set_xlabel("Visit")
-    ax.set_ylabel(f"{measure}\n{direction}")
-    if levels != [""]:
-        ax.legend(frameon=False, fontsize=7, ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, 1.15))
-    return _svg(fig)
+def _waterfall(spec: dict):
+    from matplotlib.patches import Patch
 
-
-def waterfall(ard: pd.DataFrame, measure: str, *, contrast: str, direction: str, subgroup: str) -> str:
-    """Each subject's change at the endpoint, sorted, coloured by subgroup level."""
-    rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "change")]
-    rows = rows.sort_values(["value", "group"], ascending=[False, True], kind="stable")
-    levels = sorted(set(rows["category"]), key=str)
-    fig = _figure(6.3, 2.5)
-    ax = fig.add_subplot()
-    if len(rows) <= MAX_BARS:
-        colors = [OKABE_ITO[(levels.index(c) + 1) % len(OKABE_ITO)] for c in rows["category"]]
-        ax.bar(range(len(rows)), rows["value"], color=colors, width=0.8)
-    else:  # one outline, a point per run of equal values: thousands of subjects stay a small SVG
-        values = rows["value"].to_numpy()
+    values, levels = spec["values"], spec["levels"]
+    fig, ax = _figure(2.5, ylabel=spec["ylabel"], xticks=False, legend_rows=1 if levels else 0)
+    if spec["level_of_bar"]:
+        ax.bar(range(len(values)), values, width=0.8, color=[_level_colour(k) for k in spec["level_of_bar"]])
+    elif values:  # one outline, a step per run of equal values: thousands of subjects stay a small SVG
         starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]]
-        edges = [s - 0.5 for s in starts] + [len(values) - 0.5]
-        ax.stairs([values[s] for s in starts], edges, fill=True, color=OKABE_ITO[5])
-        levels = [""]  # one colour: subgroups are not told apart above MAX_BARS subjects
-    for k, level in enumerate(levels):
-        ax.bar([0], [0], color=OKABE_ITO[(k + 1) % len(OKABE_ITO)], label=f"{subgroup} {level}" if subgroup else level)
+        ax.stairs([values[s] for s in starts], [s - 0.5 for s in starts] + [len(values) - 0.5], fill=True,
+                  color=OKABE_ITO[5])
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_xticks([])
-    ax.set_xlabel(f"Subjects, sorted by change (n = {len(rows)})"
-                  + ("" if len(rows) <= MAX_BARS else f"; more than {MAX_BARS}: not coloured by subgroup"))
-    ax.set_ylabel(f"Change, {contrast}\n{direction}")
-    if levels != [""]:
-        ax.legend(frameon=False, fontsize=7, ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, 1.15))
-    return _svg(fig)
+    ax.set_xlabel(spec["xlabel"])
+    if levels:
+        _legend(fig, ax, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], len(levels))
+    return fig
+
+
+def _forest(spec: dict):
+    rows = spec["rows"]
+    labels = [r["label"] for r in rows]
+    fig, ax = _figure(0.55 + 0.3 * len(rows), ylabel="", ytick_chars=max(map(len, labels), default=4))
+    y = list(range(len(rows)))[::-1]
+    for k, r in enumerate(rows):
+        colour = OKABE_ITO[0] if r["overall"] else OKABE_ITO[5]
+        lower, upper, estimate = _nan([r["lower"], r["upper"], r["estimate"]])
+        ax.plot([lower, upper], [y[k], y[k]], color=colour, linewidth=1.2)
+        ax.plot([estimate], [y[k]], marker="D" if r["overall"] else "s", color=colour, markersize=5)
+    ax.axvline(0, color="#888888", linewidth=0.8, linestyle="--")
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(spec["xlabel"])
+    return fig
+
+
+_DRAW = {"mean_ci": _mean_ci, "trajectories": _trajectories, "waterfall": _waterfall, "forest": _forest}
+
+
+def draw(spec: dict) -> str:
+    """SVG text of one figure spec (see :mod:`trialkit.report.figure_data`)."""
+    return _svg(_DRAW[spec["kind"]](spec))

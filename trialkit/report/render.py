@@ -6,6 +6,7 @@ Formatting of numbers happens here, in Jinja filters, and nowhere else.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import jinja2
@@ -84,6 +85,74 @@ def fmt_cell(cell: dict) -> str:
     raise ValueError(f"unknown cell kind {kind!r}")
 
 
+#: advance width of DejaVu Sans Mono, in em
+MONO_EM = 0.602
+#: text width of the report's pages in pt: A4 portrait (210 mm - 2 x 14 mm), the narrower of A4 and Letter
+TEXT_WIDTH_PT = 515.0
+#: the PDF's table type size in pt, at most; a table too wide for it is set smaller, at least MIN_TABLE_PT
+TABLE_PT, MIN_TABLE_PT = 7.5, 5.0
+#: the widest the label column gets before its text wraps, in characters
+MAX_LABEL_CHARS = 36
+
+
+def monospace(table: dict) -> dict:
+    """A report table set as lines of monospaced text, as SAS listings and most sponsors' RTF shells set
+    tables: each row one line (or a few, when its label wraps), columns aligned by character, labels to the
+    left and numbers to the right. The PDF prints these lines in an HTML table with one cell per row, so
+    WeasyPrint still repeats the header on each page and never splits a row, at a fifth of the layout
+    time of a cell per value.
+
+    Returns ``{"font_pt", "width_pt", "header", "blocks": [{"label", "rows": [{"text", "emphasis"}]}]}``.
+
+    >>> t = {"columns": ["Group", "n", "Mean"], "blocks": [{"label": "", "rows": [
+    ...     {"cells": [{"kind": "text", "value": "Overall"}, {"kind": "int", "value": 30},
+    ...                {"kind": "num", "value": 3.7931, "decimals": 2}], "emphasis": False}]}]}
+    >>> m = monospace(t)
+    >>> print(m["header"]); print(m["blocks"][0]["rows"][0]["text"])
+    Group         n      Mean
+    Overall      30      3.79
+    """
+    columns = list(table["columns"])
+    body = [[block["label"], [([fmt_cell(c) for c in r["cells"]], r.get("emphasis", False)) for r in block["rows"]]]
+            for block in table["blocks"]]
+    values = [cells for _, rows in body for cells, _ in rows]
+    label_width = min(MAX_LABEL_CHARS, max([len(columns[0]), *(len(v[0]) for v in values)], default=1))
+    widths = [max(label_width, max((len(w) for w in columns[0].split()), default=1))]
+    for k, name in enumerate(columns[1:], start=1):
+        widths.append(max([len(v[k]) for v in values] + [len(w) for w in name.split()] + [min(len(name), 15)]))
+    gap = "  "
+
+    def wrap(text: str, width: int) -> list[str]:
+        return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+    def header() -> str:
+        head = [wrap(name, w) for name, w in zip(columns, widths)]
+        depth = max(map(len, head))
+        head = [[""] * (depth - len(h)) + h for h in head]  # headers sit on the rule below them
+        return "\n".join(gap.join(h[i].ljust(w) if k == 0 else h[i].rjust(w)
+                                  for k, (h, w) in enumerate(zip(head, widths))).rstrip() for i in range(depth))
+
+    def line(cells: list[str]) -> str:
+        label = wrap(cells[0], widths[0])
+        first = gap.join([label[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))])
+        return "\n".join([first.rstrip(), *("  " + rest for rest in label[1:])])
+
+    # spare width of the text block goes between the columns (up to 4 more spaces each), as SAS spreads
+    # a listing over its line size
+    spare = int(TEXT_WIDTH_PT / (MONO_EM * TABLE_PT)) - sum(widths) - len(gap) * (len(widths) - 1)
+    if spare > 0 and len(widths) > 1:
+        gap += " " * min(4, spare // (len(widths) - 1))
+    chars = sum(widths) + len(gap) * (len(widths) - 1)
+    font_pt = round(max(MIN_TABLE_PT, min(TABLE_PT, TEXT_WIDTH_PT / (MONO_EM * chars))), 2)
+    return {
+        "font_pt": font_pt,
+        "width_pt": round(chars * MONO_EM * font_pt + 6, 1),
+        "header": header(),
+        "blocks": [{"label": label, "rows": [{"text": line(cells), "emphasis": emphasis} for cells, emphasis in rows]}
+                   for label, rows in body],
+    }
+
+
 def environment(study_templates: Path | None = None) -> jinja2.Environment:
     """The Jinja environment: a study's own ``templates/`` folder overrides the packaged files."""
     loaders = []
@@ -98,12 +167,38 @@ def environment(study_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(fmt_num=fmt_num, fmt_p=fmt_p, fmt_ci=fmt_ci, fmt_cell=fmt_cell)
+    env.filters.update(fmt_num=fmt_num, fmt_p=fmt_p, fmt_ci=fmt_ci, fmt_cell=fmt_cell, monospace=monospace)
     return env
 
 
-def render_html(context: dict, *, study_templates: Path | None = None) -> str:
-    return environment(study_templates).get_template("report.html.j2").render(**context)
+#: how the PDF's HTML names figure k; the PDF's URL fetcher serves these from the drawn figures
+FIGURE_URL = "trialkit-figure:{}"
+
+
+def render_html(context: dict, *, study_templates: Path | None = None, medium: str = "html",
+                svgs: list[str] | None = None) -> str:
+    """The report's HTML. ``medium="html"``: the HTML report, with ``svgs`` (figure k's SVG text, in the order
+    of the figures in ``context``) inline and the tables as HTML tables. ``medium="pdf"``: the source of the
+    PDF, with each figure an image that the PDF's fetcher serves (:data:`FIGURE_URL`) and the tables as
+    monospaced lines (:func:`monospace`)."""
+    from markupsafe import Markup
+
+    k = 0
+    measures = []
+    for measure in context["measures"]:
+        shown = []
+        for figure in measure["figures"]:
+            if figure["spec"] is None:
+                markup = Markup("")
+            elif medium == "html":
+                markup = Markup((svgs or [])[k])
+            else:
+                markup = Markup(f'<img class="figure" src="{FIGURE_URL.format(k)}" alt="">')
+            shown.append({**figure, "svg": markup})
+            k += 1
+        measures.append({**measure, "figures": shown})
+    return environment(study_templates).get_template("report.html.j2").render(
+        **{**context, "measures": measures}, medium=medium)
 
 
 def _mime(path: Path) -> str:
@@ -111,27 +206,34 @@ def _mime(path: Path) -> str:
             ".jpeg": "image/jpeg"}.get(path.suffix.lower(), "application/octet-stream")
 
 
-def ConfinedFetcher(*folders: Path | None):  # noqa: N802 - reads as the class it builds
+def ConfinedFetcher(*folders: Path | None, figures: dict[str, str] | None = None):  # noqa: N802 - reads as a class
     """A WeasyPrint URL fetcher that serves only files inside ``folders`` (the packaged templates and the
-    study's own ``templates/``) or equal to one of them (the study's logo): no http(s), no data: URL,
-    no file elsewhere, whatever a value names.
-    Each refused URL is recorded in the fetcher's ``refused`` list."""
+    study's own ``templates/``) or equal to one of them (the study's logo), and the report's own figures
+    (``figures``: URL -> SVG text, drawn by trialkit): no http(s), no data: URL, no file elsewhere, whatever
+    a value names. Each URL served is recorded in the fetcher's ``served`` list, each refused one in
+    ``refused``."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
 
     allowed = [f.resolve() for f in folders if f is not None and f.exists()]  # folders, or single files
+    drawn = dict(figures or {})
 
     class _Confined(URLFetcher):
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"file"})
+            self.served: list[str] = []
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
             from urllib.parse import unquote, urlparse
 
+            if url in drawn:
+                self.served.append(url)
+                return URLFetcherResponse(url, drawn[url].encode("utf-8"), {"Content-Type": "image/svg+xml"})
             parsed = urlparse(url)
             if parsed.scheme == "file":
                 path = Path(unquote(parsed.path)).resolve()
                 if path.is_file() and any(path == item or path.is_relative_to(item) for item in allowed):
+                    self.served.append(url)
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
             self.refused.append(url)
             raise ValueError(f"trialkit reports fetch nothing outside their template folders (refused {url!r})")
@@ -145,3 +247,19 @@ def render_pdf(html: str, *, fetcher=None) -> bytes:
     import weasyprint  # heavy: imported only when a PDF is made
 
     return weasyprint.HTML(string=html, url_fetcher=fetcher or ConfinedFetcher(), base_url=None).write_pdf()
+
+
+def figures_and_pdf(job: dict) -> dict:
+    """The render job: draw the figures, then make the PDF that shows them.
+
+    ``job``: ``{"html": the PDF's HTML (render_html(medium="pdf")), "specs": figure specs in report order (None:
+    not drawn), "folders": paths the fetcher may serve}``. Returns ``{"svgs": SVG text per spec ("" for None),
+    "pdf": bytes, "served": URLs, "refused": URLs}``. Runs in the render process
+    (:mod:`trialkit.report.worker`) or, without one, in the caller's."""
+    from trialkit.report.figures import draw
+
+    svgs = [draw(spec) if spec is not None else "" for spec in job["specs"]]
+    fetcher = ConfinedFetcher(*map(Path, job["folders"]),
+                              figures={FIGURE_URL.format(k): svg for k, svg in enumerate(svgs) if svg})
+    pdf = render_pdf(job["html"], fetcher=fetcher)
+    return {"svgs": svgs, "pdf": pdf, "served": list(fetcher.served), "refused": list(fetcher.refused)}

@@ -11,11 +11,9 @@ from trialkit.config import StudyConfig
 from trialkit.report.cells import cell, group_label, row, text
 
 def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: str) -> list[dict]:
-    """Figures of one measure, drawn from the ARD (SVG text marked safe: made here from numbers and
-    configuration labels, which matplotlib escapes)."""
-    from markupsafe import Markup
-
-    from trialkit.report import figures
+    """Figures of one measure: title, footnote and the figure spec that the renderer draws
+    (:mod:`trialkit.report.figure_data`; ``None`` for a figure that is not drawn, as the footnote says)."""
+    from trialkit.report import figure_data
 
     visits = config.visits
     direction = "lower = better" if spec.direction == "lower_better" else "higher = better"
@@ -23,7 +21,7 @@ def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: st
     if (ard["analysis"] == "descriptive").any():
         out.append({
             "title": f"{name}: mean and {conf} CI by visit, overall and by subgroup",
-            "svg": Markup(figures.mean_ci_over_visits(ard, name, visits.order, direction=direction, conf=conf)),
+            "spec": figure_data.mean_ci(ard, name, visits.order, direction=direction, conf=conf),
             "footnote": "Observed cases; t-based confidence interval of each mean. Points of the groups are offset "
             "horizontally so that they do not overlap.",
         })
@@ -33,22 +31,22 @@ def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: st
     if len(individual):
         coloured = f", coloured by {subgroup}" if subgroup else ""
         n_subjects = individual["group"].nunique()
-        if n_subjects <= figures.MAX_TRAJECTORIES:
+        if n_subjects <= figure_data.MAX_TRAJECTORIES:
             out.append({
                 "title": f"{name}: individual subjects over visits{coloured}",
-                "svg": Markup(figures.trajectories(ard, name, visits.order, direction=direction, subgroup=subgroup)),
+                "spec": figure_data.trajectories(ard, name, visits.order, direction=direction, subgroup=subgroup),
                 "footnote": "One line per subject, observed values only (a missed visit is bridged by the line).",
             })
         else:
             out.append({
                 "title": f"{name}: individual subjects over visits",
-                "svg": Markup(""),
+                "spec": None,
                 "footnote": f"Not drawn: {n_subjects} subjects are more lines than a page shows readably (limit "
-                f"{figures.MAX_TRAJECTORIES}). Each subject's values are in ard.csv (analysis individual).",
+                f"{figure_data.MAX_TRAJECTORIES}). Each subject's values are in ard.csv (analysis individual).",
             })
         out.append({
             "title": f"{name}: change from {visits.baseline} to {visits.endpoint} per subject{coloured}",
-            "svg": Markup(figures.waterfall(ard, name, contrast=contrast, direction=direction, subgroup=subgroup)),
+            "spec": figure_data.waterfall(ard, name, contrast=contrast, direction=direction, subgroup=subgroup),
             "footnote": f"Subjects with observed {visits.baseline} and {visits.endpoint} values, sorted by change.",
         })
     for analysis, visit, what in (("mmrm", visits.endpoint, "MMRM LS mean change"),
@@ -58,8 +56,8 @@ def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: st
         if len(rows):
             out.append({
                 "title": f"{name}: {what} at {visits.endpoint} by subgroup, with the overall effect",
-                "svg": Markup(figures.forest(ard, name, analysis=analysis, visit=visit, contrast=contrast,
-                                             direction=direction, conf=conf)),
+                "spec": figure_data.forest(ard, name, analysis=analysis, visit=visit, contrast=contrast,
+                                           direction=direction, conf=conf),
                 "footnote": f"{what} from {visits.baseline} to {visits.endpoint} with its {conf} CI; the dashed line "
                 "marks no change.",
             })
