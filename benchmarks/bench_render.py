@@ -3,12 +3,12 @@
 
 Two cold commands, interleaved so that drift of a shared machine hits both alike:
 
-- the run: ``trialkit run example_study --out TMP`` (the command line, render process and all);
+- the run: ``trialkit run example_study --out TMP`` (the command line, render processes and all);
 - the analysis: a fresh ``python`` that imports trialkit's pipeline and does what the run does before its
   report (configuration, loading, validation, derivations, every analysis into the ARD).
 
 The difference of their medians is the rendering time beyond the analysis (target: under 2 s). The
-run's own stages are printed too, from a library run in one process with the render process started
+run's own stages are printed too, from a library run in one process with the render processes started
 first, as the command line does.
 
 Usage: python benchmarks/bench_render.py [--repeats 5]   (after `pip install .`)
@@ -42,12 +42,12 @@ build_ard(derive(checked, config), checked.subjects, config)
 STAGES = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from trialkit.report.worker import RenderProcess
-process = RenderProcess.start()
+from trialkit.report.worker import Renderers
+renderers = Renderers.start()
 from trialkit.pipeline import run_study
 marks = [("import", time.perf_counter())]
 run_study(sys.argv[1], sys.argv[2], progress=lambda stage: marks.append((stage, time.perf_counter())),
-          render_process=process)
+          renderers=renderers)
 marks.append(("end", time.perf_counter()))
 stages = {a: b - t for (a, t), (_, b) in zip(marks, marks[1:])}
 stages["import"] = marks[0][1] - t0
@@ -79,7 +79,7 @@ def main() -> None:
     print(f"  trialkit run example_study      {run:6.2f}  (min {min(run_times):.2f})")
     print(f"  analysis alone (same process)   {analysis:6.2f}  (min {min(analysis_times):.2f})")
     print(f"  rendering beyond the analysis   {run - analysis:6.2f}  (target under 2 s)")
-    print("stages of a library run (render process started first), median seconds")
+    print("stages of a library run (render processes started first), median seconds")
     for stage in stages[0]:
         print(f"  {stage:32s} {statistics.median(s[stage] for s in stages):6.2f}")
 

@@ -1,44 +1,53 @@
-"""The render process: figures and PDF made in a second process give the same bytes as in this one,
-its failures surface with their cause, and a run that stops early leaves no process behind."""
+"""The render processes: figures and PDF made in two other processes give the same bytes as in this one,
+their failures surface with their cause, and a run that stops early leaves no process behind."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from trialkit.report.worker import RenderProcess, render
+from trialkit.report.worker import Renderers, RenderProcess
 
 FOREST = {"kind": "forest", "xlabel": "change",
           "rows": [{"label": "Overall", "overall": True, "estimate": -1.0, "lower": -1.3, "upper": -0.7}]}
-JOB = {"html": "<p>Table 14.2.1</p><img class='figure' src='trialkit-figure:0'>", "specs": [FOREST], "folders": []}
+JOB = {"html": "<p>Table 14.2.1</p><img class='figure' src='trialkit-figure:1'>", "folders": []}
+SPECS = [None, FOREST]  # figure 0 is not drawn (say, too many subjects), figure 1 is
 
 
 @pytest.fixture
-def process(monkeypatch):
+def renderers(monkeypatch):
     monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", "1")
-    started = RenderProcess.start()
-    assert started is not None
+    started = Renderers.start()
+    assert started.figures is not None and started.pdf is not None
     yield started
     started.close()
 
 
-def test_same_bytes_in_the_render_process_and_in_this_one(process):
-    there = process.run(JOB)
-    here = render(JOB)
+def test_same_bytes_in_the_render_processes_and_in_this_one(renderers):
+    svgs, there, meanwhile = renderers.render(JOB, SPECS, lambda: "done meanwhile")
+    here_svgs, here, _ = Renderers.none().render(JOB, SPECS, lambda: None)
+    assert meanwhile == "done meanwhile"
     assert there["pdf"] == here["pdf"] and there["pdf"].startswith(b"%PDF")
-    assert there["svgs"] == here["svgs"] and there["svgs"][0].startswith("<svg")
-    assert there["served"] == ["trialkit-figure:0"] and there["refused"] == []
+    assert svgs == here_svgs and svgs[0] == "" and svgs[1].startswith("<svg")
+    assert there["served"] == ["trialkit-figure:1"] and there["refused"] == []
 
 
-def test_a_failure_in_the_render_process_names_its_cause(process):
-    with pytest.raises(RuntimeError, match="rendering failed in the render process:(.|\n)*KeyError: 'no-such-kind'"):
-        process.run({**JOB, "specs": [{"kind": "no-such-kind"}]})
+def test_a_failure_in_a_render_process_names_its_cause(renderers):
+    with pytest.raises(RuntimeError, match="rendering failed in the figures render process:(.|\n)*KeyError: 'no-such-kind'"):
+        renderers.render(JOB, [{"kind": "no-such-kind"}], lambda: None)
+    with Renderers.start() as fresh, pytest.raises(
+            RuntimeError, match="rendering failed in the pdf render process:(.|\n)*KeyError: 'folders'"):
+        fresh.render({"html": "<p>x</p>"}, [], lambda: None)
 
 
-def test_closing_an_unused_render_process_stops_it(process):
-    process.close()
-    assert process._proc.poll() is not None
+def test_closing_unused_render_processes_stops_them_at_once(renderers):
+    start = time.perf_counter()
+    renderers.close()
+    assert time.perf_counter() - start < 2  # killed, not waited for while they warm up
+    assert renderers.figures._proc.poll() is not None and renderers.pdf._proc.poll() is not None
 
 
 def test_not_started_when_switched_off(monkeypatch):
     monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", "0")
-    assert RenderProcess.start() is None
+    assert RenderProcess.start("pdf") is None and RenderProcess.start("figures") is None

@@ -43,16 +43,12 @@ def run(study: str, out_dir: str | None) -> None:
     Bad input stops the run with exit status 2 and a message naming the file,
     row, column and value; nothing is written then.
     """
-    from trialkit.report.worker import RenderProcess
+    from trialkit.report.worker import Renderers
 
-    process = RenderProcess.start()  # imports WeasyPrint and matplotlib on the other core meanwhile
-    try:
+    with Renderers.start() as renderers:  # they import WeasyPrint and matplotlib meanwhile, on the other core
         from trialkit.pipeline import run_study
 
-        result = run_study(study, out_dir, progress=_progress_printer(), render_process=process)
-    finally:
-        if process is not None:
-            process.close()
+        result = run_study(study, out_dir, progress=_progress_printer(), renderers=renderers)
     n_warn = len(result.issues)
     tables = [name for name in result.files if name.startswith("tables/")]
     named = [name for name in result.files if not name.startswith("tables/")]

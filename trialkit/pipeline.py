@@ -15,8 +15,7 @@ from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
 from trialkit.loaders import load_study
 from trialkit.errors import TrialkitError
-from trialkit.report import worker
-from trialkit.report.worker import RenderProcess
+from trialkit.report.worker import Renderers
 from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
@@ -80,7 +79,7 @@ def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Pa
 
 
 def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet,
-              render_process: RenderProcess | None = None) -> RunResult:
+              renderers: Renderers | None = None) -> RunResult:
     """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``,
     each table as ``tables/t_14_x_y.rtf``, and ``manifest.json``.
 
@@ -92,10 +91,10 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Where to write; default ``<study folder>/output``.
     progress : callable, optional
         Called with the name of each stage as it starts.
-    render_process : RenderProcess, optional
-        A render process started earlier (:meth:`trialkit.report.worker.RenderProcess.start`; the command
-        line starts one before it imports the analysis libraries). By default one is started here. The run
-        takes it over and stops it.
+    renderers : Renderers, optional
+        Render processes started earlier (:meth:`trialkit.report.worker.Renderers.start`; the command line
+        starts them before it imports the analysis libraries). By default they are started here. The run
+        takes them over and stops them.
 
     Raises
     ------
@@ -103,21 +102,20 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Bad configuration or data. Nothing is written then: outputs are staged in a temporary folder
         beside ``out_dir`` and moved into place only when the whole run has succeeded.
     """
-    process = render_process or RenderProcess.start()
+    renderers = renderers or Renderers.start()
     try:
         progress("reading configuration")
         config = load_config(study)
         out = Path(out_dir) if out_dir is not None else config.root / "output"
         try:
-            return _run(config, _load_and_validate(config, progress), out, progress, process)
+            return _run(config, _load_and_validate(config, progress), out, progress, renderers)
         except TrialkitError as exc:
             raise type(exc)(f"{exc}{_untouched(out)}") from None
         except Exception as exc:
             exc.add_note(f"trialkit: the run failed{_untouched(out)}")
             raise
     finally:
-        if process is not None:
-            process.close()
+        renderers.close()
 
 
 def _untouched(out: Path) -> str:
@@ -127,10 +125,10 @@ def _untouched(out: Path) -> str:
 
 
 def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress,
-         process: RenderProcess | None) -> RunResult:
+         renderers: Renderers) -> RunResult:
     from trialkit import manifest as manifests
     from trialkit.report import build_context, render
-    from trialkit.report.rtf import tables_to_rtf
+    from trialkit.report import rtf
 
     checked.raise_for_errors()
     progress("deriving baseline and change")
@@ -144,17 +142,18 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     study_templates = config.root / "templates"
     logo = (config.root / config.study.logo).resolve() if config.study.logo else None
     job = {"html": render.render_html(context, study_templates=study_templates, medium="pdf"),
-           "specs": [figure["spec"] for measure in context["measures"] for figure in measure["figures"]],
            "folders": [str(f) for f in (render.packaged_templates(), study_templates, logo) if f is not None]}
-    if process is not None:
-        process.submit(job)  # figures and PDF in the render process, while this one does the rest
-    contents = {
-        "ard.csv": ard_to_csv(ard).encode("utf-8"),
-        "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
-        **tables_to_rtf(context),
-    }
-    rendered = process.result() if process is not None else worker.render(job)
-    html = render.render_html(context, study_templates=study_templates, medium="html", svgs=rendered["svgs"])
+    specs = [figure["spec"] for measure in context["measures"] for figure in measure["figures"]]
+
+    def meanwhile() -> dict[str, bytes]:  # while the PDF is made in the render process
+        return {
+            "ard.csv": ard_to_csv(ard).encode("utf-8"),
+            "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+            **rtf.tables_to_rtf(context),
+        }
+
+    svgs, rendered, contents = renderers.render(job, specs, meanwhile)
+    html = render.render_html(context, study_templates=study_templates, medium="html", svgs=svgs)
     progress("writing outputs")
     contents = {"report.pdf": rendered["pdf"], "report.html": html.encode("utf-8"), **contents}
     contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))

@@ -206,16 +206,20 @@ def _mime(path: Path) -> str:
             ".jpeg": "image/jpeg"}.get(path.suffix.lower(), "application/octet-stream")
 
 
-def ConfinedFetcher(*folders: Path | None, figures: dict[str, str] | None = None):  # noqa: N802 - reads as a class
+def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads as the class it builds
     """A WeasyPrint URL fetcher that serves only files inside ``folders`` (the packaged templates and the
-    study's own ``templates/``) or equal to one of them (the study's logo), and the report's own figures
-    (``figures``: URL -> SVG text, drawn by trialkit): no http(s), no data: URL, no file elsewhere, whatever
-    a value names. Each URL served is recorded in the fetcher's ``served`` list, each refused one in
-    ``refused``."""
+    study's own ``templates/``) or equal to one of them (the study's logo), and the report's own figures:
+    no http(s), no data: URL, no file elsewhere, whatever a value names.
+
+    ``figures``: the SVG text of figure k at :data:`FIGURE_URL` k, as a list, or a function returning that
+    list, called at the first figure's fetch (the render process gets the figures while it lays out the
+    tables). Each URL served is recorded in the fetcher's ``served`` list, each refused one in ``refused``.
+    """
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
 
     allowed = [f.resolve() for f in folders if f is not None and f.exists()]  # folders, or single files
-    drawn = dict(figures or {})
+    prefix = FIGURE_URL.format("")
+    drawn: list[list[str]] = [] if callable(figures) else [list(figures or [])]
 
     class _Confined(URLFetcher):
         def __init__(self) -> None:
@@ -226,9 +230,13 @@ def ConfinedFetcher(*folders: Path | None, figures: dict[str, str] | None = None
         def fetch(self, url, headers=None):
             from urllib.parse import unquote, urlparse
 
-            if url in drawn:
-                self.served.append(url)
-                return URLFetcherResponse(url, drawn[url].encode("utf-8"), {"Content-Type": "image/svg+xml"})
+            if url.startswith(prefix) and url[len(prefix):].isdigit():
+                if not drawn:
+                    drawn.append(list(figures()))
+                k = int(url[len(prefix):])
+                if k < len(drawn[0]) and drawn[0][k]:
+                    self.served.append(url)
+                    return URLFetcherResponse(url, drawn[0][k].encode("utf-8"), {"Content-Type": "image/svg+xml"})
             parsed = urlparse(url)
             if parsed.scheme == "file":
                 path = Path(unquote(parsed.path)).resolve()
@@ -249,17 +257,17 @@ def render_pdf(html: str, *, fetcher=None) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=fetcher or ConfinedFetcher(), base_url=None).write_pdf()
 
 
-def figures_and_pdf(job: dict) -> dict:
-    """The render job: draw the figures, then make the PDF that shows them.
-
-    ``job``: ``{"html": the PDF's HTML (render_html(medium="pdf")), "specs": figure specs in report order (None:
-    not drawn), "folders": paths the fetcher may serve}``. Returns ``{"svgs": SVG text per spec ("" for None),
-    "pdf": bytes, "served": URLs, "refused": URLs}``. Runs in the render process
-    (:mod:`trialkit.report.worker`) or, without one, in the caller's."""
+def draw_figures(specs: list[dict | None]) -> list[str]:
+    """SVG text of each figure spec, in report order ("" for a figure not drawn)."""
     from trialkit.report.figures import draw
 
-    svgs = [draw(spec) if spec is not None else "" for spec in job["specs"]]
-    fetcher = ConfinedFetcher(*map(Path, job["folders"]),
-                              figures={FIGURE_URL.format(k): svg for k, svg in enumerate(svgs) if svg})
+    return [draw(spec) if spec is not None else "" for spec in specs]
+
+
+def make_pdf(job: dict, figures) -> dict:
+    """The PDF of ``job`` (``{"html": render_html(medium="pdf"), "folders": paths the fetcher may serve}``)
+    showing ``figures`` (see :func:`ConfinedFetcher`). Returns ``{"pdf": bytes, "served": URLs, "refused":
+    URLs}``."""
+    fetcher = ConfinedFetcher(*map(Path, job["folders"]), figures=figures)
     pdf = render_pdf(job["html"], fetcher=fetcher)
-    return {"svgs": svgs, "pdf": pdf, "served": list(fetcher.served), "refused": list(fetcher.refused)}
+    return {"pdf": pdf, "served": list(fetcher.served), "refused": list(fetcher.refused)}

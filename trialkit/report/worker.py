@@ -1,26 +1,30 @@
-"""The render process: draws the figures and makes the PDF in a second Python process, while the main
+"""Render processes: the figures and the PDF are made in two other Python processes, while the main
 process writes the RTF tables, the HTML report and the datasets.
 
 Importing WeasyPrint and matplotlib takes about as long as making the PDF. The command line therefore
-starts this process before it imports pandas and reads the study, so that those imports happen on the
-second core while the main process analyses; by the time the report is due, the render process waits,
-warmed up, for its one job (:func:`trialkit.report.render.figures_and_pdf`).
+starts both processes before it imports pandas and reads the study, so that those imports happen on the
+other core while the main process analyses; when the report is due, each waits, warmed up, for its job.
+The figure process draws the figures while the PDF process parses the report and lays out the tables
+before the first figure; the PDF process receives the figures when it reaches one.
 
-It is a plain subprocess (``python -m trialkit.report.worker``) speaking pickle over its standard input
-and output, one job in and one result out, and it imports neither pandas nor the rest of trialkit's
-analysis code. ``TRIALKIT_RENDER_PROCESS=0`` renders in the calling process instead, as does a machine
-with one CPU; the bytes are the same either way.
+Each is a plain subprocess (``python -m trialkit.report.worker ROLE``) speaking pickle over its
+standard input and output, and imports neither pandas nor trialkit's analysis code.
+``TRIALKIT_RENDER_PROCESS=0`` renders in the calling process instead, as does a machine with one CPU;
+the bytes are the same either way (tested).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
+
+ROLES = ("figures", "pdf")
 
 
 def _wanted() -> bool:
@@ -28,17 +32,25 @@ def _wanted() -> bool:
 
 
 class RenderProcess:
-    """A started render process, waiting for its job. Use :meth:`start`, then :meth:`run` once, or
-    :meth:`close` to let it go unused (a run that stopped on bad input)."""
+    """One started render process (role ``figures`` or ``pdf``): :meth:`send` messages, :meth:`receive`
+    its answer, :meth:`close` it (also when it was never used: a run that stopped on bad input)."""
 
-    def __init__(self, proc: subprocess.Popen, stderr) -> None:
+    def __init__(self, role: str, proc: subprocess.Popen, stderr) -> None:
+        self.role = role
         self._proc = proc
         self._stderr = stderr
-        self._sender: threading.Thread | None = None
+        self._answered = False
+        self._outbox: queue.Queue = queue.Queue()
+        # messages go out from a thread: the process may still be importing, and a message larger than the
+        # pipe's buffer would otherwise block the caller until it reads
+        self._sender = threading.Thread(target=self._send_all, daemon=True)
+        self._sender.start()
 
     @classmethod
-    def start(cls) -> RenderProcess | None:
-        """Start the render process, or return None where it is not wanted or cannot start."""
+    def start(cls, role: str) -> RenderProcess | None:
+        """Start a render process, or return None where it is not wanted or cannot start."""
+        if role not in ROLES:
+            raise ValueError(f"unknown render process role {role!r}")
         if not _wanted():
             return None
         import trialkit
@@ -48,88 +60,119 @@ class RenderProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
         stderr = tempfile.TemporaryFile()
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "trialkit.report.worker"], stdin=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, "-m", "trialkit.report.worker", role], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=stderr, env=env)
         except OSError:
             stderr.close()
             return None
-        return cls(proc, stderr)
+        return cls(role, proc, stderr)
 
-    def submit(self, job: dict) -> None:
-        """Hand over the job without waiting: the process may still be importing, and a job larger than
-        the pipe's buffer would otherwise block the caller until it reads."""
-        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-
-        def send() -> None:
+    def _send_all(self) -> None:
+        while (payload := self._outbox.get()) is not None:
             try:
                 self._proc.stdin.write(payload)
-                self._proc.stdin.close()
-            except (BrokenPipeError, OSError):  # the process died; result() says why
-                pass
-
-        self._sender = threading.Thread(target=send, daemon=True)
-        self._sender.start()
-
-    def result(self) -> dict:
-        """The job's result; raises RuntimeError with the process's own error output if it failed."""
-        data = self._proc.stdout.read()
-        self._proc.stdout.close()
-        code = self._proc.wait()
-        if self._sender is not None:
-            self._sender.join()
-        log = self._read_log()
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):  # the process died or was closed; receive() says why
+                break
         try:
-            result = pickle.loads(data) if data else None
-        except Exception:  # a truncated answer: the process died while writing
-            result = None
-        if code != 0 or result is None:
-            raise RuntimeError(f"the render process failed (exit status {code}):\n{log}")
-        if "error" in result:
-            raise RuntimeError(f"rendering failed in the render process:\n{result['error']}")
-        if log:  # warnings (say, from a study's own stylesheet) reach the user as they would in-process
-            sys.stderr.write(log)
-        return result
+            self._proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
 
-    def run(self, job: dict) -> dict:
-        self.submit(job)
-        return self.result()
+    def send(self, message) -> None:
+        """Queue one message for the process, without waiting."""
+        self._outbox.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def close_input(self) -> None:
+        """No more messages: the process's input closes after those queued."""
+        self._outbox.put(None)
+
+    def receive(self) -> dict:
+        """The process's answer; raises RuntimeError with the process's own error output if it failed."""
+        try:
+            answer = pickle.load(self._proc.stdout)
+        except Exception:  # noqa: BLE001 - no answer, or a truncated one: the process died
+            answer = None
+        if answer is None:
+            code = self._proc.wait()
+            raise RuntimeError(f"the {self.role} render process failed (exit status {code}):\n{self._log()}")
+        if "error" in answer:
+            raise RuntimeError(f"rendering failed in the {self.role} render process:\n{answer['error']}")
+        self._answered = True
+        return answer
 
     def close(self) -> None:
-        """Stop the process if it is still running (it has no side effects to lose), and reap it."""
+        """Stop the process if it is still running (it has no side effects to lose: either it has answered
+        and is only tearing down, or its answer is no longer wanted), reap it, and pass on what it wrote to
+        its error output after a good answer (say, WeasyPrint's warnings about a study's own stylesheet)."""
+        self.close_input()
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
-        if self._sender is not None:
-            self._sender.join()
-        elif not self._proc.stdin.closed:
-            self._proc.stdin.close()
-        for stream in (self._proc.stdout, self._stderr):
-            if not stream.closed:
-                stream.close()
+        self._sender.join()
+        self._proc.stdout.close()
+        log = self._log()
+        if log and self._answered:
+            sys.stderr.write(log)
 
-    def _read_log(self) -> str:
+    def _log(self) -> str:
+        if self._stderr.closed:
+            return ""
         self._stderr.seek(0)
         text = self._stderr.read().decode("utf-8", "replace")
         self._stderr.close()
         return text
 
-    def __enter__(self) -> RenderProcess:
+
+class Renderers:
+    """The figure and PDF render processes of one run (either may be None: that part is made in this
+    process). :meth:`render` runs the job; the run closes them when it ends, used or not."""
+
+    def __init__(self, figures: RenderProcess | None, pdf: RenderProcess | None) -> None:
+        self.figures, self.pdf = figures, pdf
+
+    @classmethod
+    def start(cls) -> Renderers:
+        return cls(RenderProcess.start("figures"), RenderProcess.start("pdf"))
+
+    @classmethod
+    def none(cls) -> Renderers:
+        return cls(None, None)
+
+    def render(self, job: dict, specs: list[dict | None], meanwhile):
+        """Draw ``specs`` and make the PDF of ``job`` (see :func:`trialkit.report.render.make_pdf`); call
+        ``meanwhile()`` while the PDF is being made. Returns ``(svgs, pdf result, meanwhile's result)``."""
+        from trialkit.report import render
+
+        if self.pdf is not None:
+            self.pdf.send(job)  # parses and lays out up to the first figure while the figures are drawn
+        if self.figures is not None:
+            self.figures.send(specs)
+            self.figures.close_input()
+            svgs = self.figures.receive()["svgs"]
+        else:
+            svgs = render.draw_figures(specs)
+        if self.pdf is None:
+            return svgs, render.make_pdf(job, svgs), meanwhile()
+        self.pdf.send(svgs)
+        self.pdf.close_input()
+        done = meanwhile()
+        return svgs, self.pdf.receive(), done
+
+    def close(self) -> None:
+        for process in (self.figures, self.pdf):
+            if process is not None:
+                process.close()
+
+    def __enter__(self) -> Renderers:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
 
-def render(job: dict, process: RenderProcess | None = None) -> dict:
-    """Run a render job in ``process``, or here when there is none."""
-    if process is not None:
-        return process.run(job)
-    from trialkit.report.render import figures_and_pdf
-
-    return figures_and_pdf(job)
-
-
-_WARM_UP_SPECS = [
+#: small figures of each kind, drawn once to warm matplotlib up
+WARM_UP_SPECS = [
     {"kind": "mean_ci", "visits": ["A", "B"], "xlabel": "x", "ylabel": "y",
      "series": [{"label": "a", "overall": True, "mean": [1.0, 2.0], "lower": [0.5, 1.5], "upper": [1.5, 2.5]}]},
     {"kind": "trajectories", "visits": ["A", "B"], "levels": ["a"], "xlabel": "x", "ylabel": "y",
@@ -139,39 +182,53 @@ _WARM_UP_SPECS = [
      "xlabel": "x"},
 ]
 
+_WARM_UP_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100pt" '
+                'height="50pt" viewBox="0 0 100 50"><defs><path id="m" d="M 0 0 L 0 3"/></defs>'
+                '<g clip-path="url(#c)"><path d="M 0 0 L 10 10" style="stroke: #000"/></g><use xlink:href="#m" x="5" '
+                'y="5"/><text style="font: 8px \'DejaVu Sans\'; text-anchor: middle" x="50" y="40">x</text>'
+                '<clipPath id="c"><rect x="0" y="0" width="100" height="50"/></clipPath></svg>')
 
-def _warm_up() -> None:
-    """Import and exercise WeasyPrint and matplotlib once, on a small page made like the report (its
+
+def _warm_up(role: str) -> None:
+    """Import and exercise matplotlib or WeasyPrint once, on work made like the report's (for the PDF: its
     stylesheet, a monospaced table, a figure, page-margin counters), while the main process is still busy
     importing and analysing: fonts are found and caches filled before the real job arrives."""
-    from trialkit.report.figures import draw
-    from trialkit.report.render import FIGURE_URL, ConfinedFetcher, packaged_templates, render_pdf
+    from trialkit.report import render
 
-    svgs = [draw(spec) for spec in _WARM_UP_SPECS]
-    css = (packaged_templates() / "report.css").read_text(encoding="utf-8")
+    if role == "figures":
+        render.draw_figures(WARM_UP_SPECS)
+        return
+    css = (render.packaged_templates() / "report.css").read_text(encoding="utf-8")
     html = (f"<style>{css}</style><h1>x</h1><h2 id='a'>x</h2><h3>x</h3><p class='footnote'>x <b>x</b> <i>x</i></p>"
             "<table class='contents'><tr><td><a href='#a'>x</a></td><td class='page'><a class='page' href='#a'></a>"
             "</td></tr></table><table class='mono'><thead><tr><td>x</td></tr></thead><tbody><tr class='group-row'>"
             "<td>x</td></tr><tr class='emphasis'><td>1.0</td></tr></tbody></table><table class='tlf listing'>"
-            "<tr><th>x</th><td>x</td></tr></table><pre class='config'>x</pre>"
-            + "".join(f"<img class='figure' src='{FIGURE_URL.format(k)}'>" for k in range(len(svgs))))
-    render_pdf(html, fetcher=ConfinedFetcher(figures={FIGURE_URL.format(k): svg for k, svg in enumerate(svgs)}))
+            f"<tr><th>x</th><td>x</td></tr></table><pre class='config'>x</pre><img class='figure' "
+            f"src='{render.FIGURE_URL.format(0)}'>")
+    render.make_pdf({"html": html, "folders": []}, [_WARM_UP_SVG])
 
 
-def _serve() -> int:
+def _serve(role: str) -> int:
     import traceback
 
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to the error log, not into the answer
-    _warm_up()
+    if role == "figures" and hasattr(os, "nice"):
+        # three processes share the machine while the main one imports and analyses: that one comes first.
+        # When the figures are drawn, the main process waits for them, so this costs nothing then.
+        os.nice(10)
+    _warm_up(role)
     try:
         job = pickle.load(sys.stdin.buffer)
     except EOFError:  # the run stopped before its report: nothing to do
         return 0
-    from trialkit.report.render import figures_and_pdf
+    from trialkit.report import render
 
     try:
-        result = figures_and_pdf(job)
+        if role == "figures":
+            result = {"svgs": render.draw_figures(job)}
+        else:
+            result = render.make_pdf(job, lambda: pickle.load(sys.stdin.buffer))
     except BaseException:  # noqa: BLE001 - handed back to the main process, which raises it
         result = {"error": traceback.format_exc()}
     pickle.dump(result, answer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -180,4 +237,4 @@ def _serve() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve())
+    sys.exit(_serve(sys.argv[1]))
