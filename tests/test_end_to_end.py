@@ -285,3 +285,19 @@ def test_every_number_in_the_report_tables_is_an_ard_value(example_run):
                         assert any(math.isclose(x, k, rel_tol=0, abs_tol=1e-12) for k in known), (table["number"], x)
                         checked += 1
     assert checked > 1000
+
+
+def test_test_result_tables_have_a_column_per_group_with_its_n(example_run, pdf_text):
+    """Paired t, Wilcoxon, responder and LMM tables in CSR layout, as the value tables: a row per statistic,
+    a column per group, the group's N in the column header."""
+    import re
+
+    text = "\n".join(pdf_text)
+    header = r"Statistic +Overall \(N=30\) +TIER 1 \(N=11\) +TIER 2 \(N=9\) +TIER 3 \(N=10\)"
+    for title, last_row in (("CGI-S: Week 5 vs Baseline, paired t-test", "Cohen's dz"),
+                            ("CGI-I: Week 5 vs Baseline, Wilcoxon signed-rank test", "Rank-biserial r"),
+                            ("CGI-I: responders at Week 5", "95% CI (%)"),
+                            ("CGI-S: linear mixed model, Week 5 - Baseline", "Holm-adjusted p")):
+        found = re.search(rf"{re.escape(title)}\nPopulation: [^\n]+\n{header}\n", text)  # the table, not the contents
+        assert found, title
+        assert re.search(rf"\n{re.escape(last_row)} +\S", text[found.end():found.end() + 1500]), (title, last_row)

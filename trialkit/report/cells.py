@@ -37,11 +37,6 @@ class Lookup:
         return self.table.get((measure, group_var, group, visit))
 
 
-def col_classes(columns: list[str]) -> list[str]:
-    """Width class of each column for the fixed table layout: the label column and CI columns are wider."""
-    return ["first"] + ["wide" if "CI" in c or "Q1" in c or "Min" in c or "Mean (SD)" in c else "" for c in columns[1:]]
-
-
 def row(cells: list[dict], *, emphasis: bool = False) -> dict:
     return {"cells": cells, "emphasis": emphasis}
 
@@ -50,3 +45,17 @@ def group_label(group_var: str, group: str, population: dict) -> str:
     name = "Overall" if group_var == "overall" else f"{group_var} {group}"
     n = population.get((group_var, group))
     return f"{name} (N={n:.0f})" if n is not None else name
+
+
+def by_group(lookup: Lookup, population: dict, measure: str, visit: str, statistics: list[tuple],
+             *, groups: list[tuple[str, str]] | None = None) -> tuple[list[str], list[dict]]:
+    """A table of one estimate per group in CSR layout: a row per statistic, a column per group with its N
+    in the header. ``statistics``: ``(label, function of the group's ARD values -> cell)``; a group without
+    values gets blank cells.
+
+    Returns ``(columns, rows)``."""
+    groups = groups if groups is not None else [(gv, g) for gv, g in lookup.groups if g]
+    values = [lookup.get(measure, gv, g, visit) for gv, g in groups]
+    rows = [row([text(label), *(make(v) if v is not None else text("") for v in values)])
+            for label, make in statistics]
+    return ["Statistic", *(group_label(gv, g, population) for gv, g in groups)], rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report.cells import P, Lookup, cell, col_classes, group_label, row, text
+from trialkit.report.cells import P, Lookup, by_group, cell, group_label, row, text
 from trialkit.report.model_tables import model_tables
 from trialkit.report.sections import figures_of, methods, provenance, subject_tables, summary
 
@@ -97,28 +97,35 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
                 "footnote": f"Change = visit value - {visits.baseline} value; negative change = lower score.",
             })
         if ttest.groups:
+            columns, rows = by_group(ttest, population, name, "", [
+                ("n", lambda t: cell("int", t["n"])),
+                (f"Mean change ({contrast})", lambda t: cell("num", t["estimate"], d + 2)),
+                (f"{conf} CI", lambda t: cell("ci", (t["ci_lower"], t["ci_upper"]), d + 2)),
+                ("t", lambda t: cell("num", t["statistic"], 2)),
+                ("df", lambda t: cell("num", t["df"], 0)),
+                ("p-value", lambda t: cell(P, t["p_value"])),
+                ("Cohen's dz", lambda t: cell("num", t["effect_size"], 2)),
+            ])
             tables.append({
                 "title": f"{name}: {visits.endpoint} vs {visits.baseline}, paired t-test",
                 "population": f"Subjects with observed {visits.baseline} and {visits.endpoint} values (complete pairs).",
-                "columns": ["Group", "n", f"Mean change ({contrast})", f"{conf} CI", "t", "df", "p-value", "Cohen's dz"],
-                "blocks": [{"label": "", "rows": [
-                    row([text(group_label(gv, g, population)), cell("int", t["n"]), cell("num", t["estimate"], d + 2),
-                         cell("ci", (t["ci_lower"], t["ci_upper"]), d + 2), cell("num", t["statistic"], 2),
-                         cell("num", t["df"], 0), cell(P, t["p_value"]), cell("num", t["effect_size"], 2)])
-                    for gv, g in ttest.groups if (t := ttest.get(name, gv, g)) is not None]}],
+                "columns": columns, "blocks": [{"label": "", "rows": rows}],
                 "footnote": "Mean of the paired differences with its t-based CI; two-sided p-value. "
-                "Cohen's dz = mean / SD of the paired differences.",
+                "Cohen's dz = mean / SD of the paired differences. n: complete pairs; N: subjects in the group.",
             })
         if wilcox.groups:
+            columns, rows = by_group(wilcox, population, name, "", [
+                ("n", lambda w: cell("int", w["n"])),
+                ("V", lambda w: cell("num", w["statistic"], 1)),
+                ("p-value", lambda w: cell(P, w["p_value"])),
+                (f"HL estimate ({contrast})", lambda w: cell("num", w["estimate"], d + 2)),
+                (f"{conf} CI", lambda w: cell("ci", (w["ci_lower"], w["ci_upper"]), d + 2)),
+                ("Rank-biserial r", lambda w: cell("num", w["effect_size"], 2)),
+            ])
             tables.append({
                 "title": f"{name}: {visits.endpoint} vs {visits.baseline}, Wilcoxon signed-rank test",
                 "population": f"Subjects with observed {visits.baseline} and {visits.endpoint} values (complete pairs).",
-                "columns": ["Group", "n", "V", "p-value", f"HL estimate ({contrast})", f"{conf} CI", "Rank-biserial r"],
-                "blocks": [{"label": "", "rows": [
-                    row([text(group_label(gv, g, population)), cell("int", w["n"]), cell("num", w["statistic"], 1),
-                         cell(P, w["p_value"]), cell("num", w["estimate"], d + 2),
-                         cell("ci", (w["ci_lower"], w["ci_upper"]), d + 2), cell("num", w["effect_size"], 2)])
-                    for gv, g in wilcox.groups if (w := wilcox.get(name, gv, g)) is not None]}],
+                "columns": columns, "blocks": [{"label": "", "rows": rows}],
                 "footnote": "V: sum of the ranks of the positive differences. Normal approximation with tie-corrected "
                 "variance and continuity correction, zero differences dropped, as R wilcox.test(exact = FALSE, "
                 "correct = TRUE). HL: Hodges-Lehmann estimate, the median of the Walsh averages of all paired "
@@ -126,25 +133,21 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
                 "(exact signed-rank critical value). Rank-biserial r = (R+ - R-) / (R+ + R-) over non-zero differences.",
             })
         if responder.groups and spec.responder_max is not None:
-            rows = []
-            for group_var, group in responder.groups:
-                r = responder.get(name, group_var, group, visits.endpoint)
-                if r is None:
-                    continue
-                rows.append(row([text(group_label(group_var, group, population)), cell("int", r["n"]),
-                                 cell("int", r["n_responders"]), cell("pct", r["proportion"]),
-                                 cell("ci", (100 * r["ci_lower"], 100 * r["ci_upper"]), 1)]))
+            columns, rows = by_group(responder, population, name, visits.endpoint, [
+                (f"n (observed at {visits.endpoint})", lambda r: cell("int", r["n"])),
+                ("Responders, n (%)", lambda r: cell("count_pct", (r["n_responders"], r["proportion"]))),
+                (f"{conf} CI (%)", lambda r: cell("ci", (100 * r["ci_lower"], 100 * r["ci_upper"]), 1)),
+            ])
             tables.append({
                 "title": f"{name}: responders at {visits.endpoint}",
                 "population": f"Subjects with an observed {visits.endpoint} value.",
-                "columns": ["Group", "N", "Responders", "%", f"{conf} CI (%)"],
-                "blocks": [{"label": "", "rows": rows}],
-                "footnote": f"Responder: {name} <= {spec.responder_max:g} at {visits.endpoint}. "
+                "columns": columns, "blocks": [{"label": "", "rows": rows}],
+                "footnote": f"Responder: {name} <= {spec.responder_max:g} at {visits.endpoint}; percentages of n. "
                 "Exact (Clopper-Pearson) confidence interval.",
             })
         tables += model_tables(name, lmm_results, mmrm_results, config, population, conf, d)
         measures.append({"name": name, "label": label,
-                         "tables": [{"interactions": [], "col_classes": col_classes(table["columns"]), **table}
+                         "tables": [{"interactions": [], **table}
                                     for table in tables],
                          "figures": figures_of(ard, name, spec, config, conf)})
 

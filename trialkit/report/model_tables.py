@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trialkit.config import StudyConfig
-from trialkit.report.cells import P, Lookup, cell, group_label, row, text
+from trialkit.report.cells import P, Lookup, by_group, cell, group_label, row, text
 
 MODEL_COLUMNS = ["n", "Estimate", "CI", "SE", "df", "t", "p-value", "Holm p"]
 
@@ -39,17 +39,24 @@ def model_tables(name: str, lmm_results: Lookup, mmrm_results: Lookup, config: S
     contrast = f"{visits.endpoint} - {visits.baseline}"
     tables = []
     if lmm_results.groups:
-        rows = [row([text(group_label(gv, g, population)), *_inference_cells(v, d, adjusted=gv != "overall")])
-                for gv, g in lmm_results.groups if g and (v := lmm_results.get(name, gv, g)) is not None]
+        columns, rows = by_group(lmm_results, population, name, "", [
+            ("n", lambda v: cell("int", v["n"])),
+            (f"Difference ({contrast})", lambda v: cell("num", v["estimate"], d + 2)),
+            (f"{conf} CI", lambda v: cell("ci", (v["ci_lower"], v["ci_upper"]), d + 2)),
+            ("SE", lambda v: cell("num", v["se"], d + 3)),
+            ("df", lambda v: cell("num", v["df"], 1)),
+            ("t", lambda v: cell("num", v["statistic"], 2)),
+            ("p-value", lambda v: cell(P, v["p_value"])),
+            ("Holm-adjusted p", lambda v: cell(P, v["p_adjusted"]) if "p_adjusted" in v else text("")),
+        ])
         tables.append({
             "title": f"{name}: linear mixed model, {contrast}",
             "population": "All subjects with at least one observed value (all visits, observed cases).",
-            "columns": ["Group", *MODEL_COLUMNS[:1], "Difference", f"{conf} CI", *MODEL_COLUMNS[3:]],
-            "blocks": [{"label": "", "rows": rows}],
+            "columns": columns, "blocks": [{"label": "", "rows": rows}],
             "interactions": _interactions(lmm_results, name, config),
             "footnote": f"Linear mixed model of the {name} value with visit as a fixed effect and a random intercept "
-            "per subject, REML; the estimate is the LS-mean difference between the visits. Subgroup rows come from "
-            "the model with the visit x subgroup interaction; Holm p adjusts across the levels of the subgroup."
+            "per subject, REML; the estimate is the LS-mean difference between the visits. Subgroup columns come "
+            "from the model with the visit x subgroup interaction; Holm p adjusts across the levels of the subgroup."
             + _notes(lmm_results, name, config),
         })
     if mmrm_results.groups:

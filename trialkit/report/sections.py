@@ -111,7 +111,7 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
             "footnote": "n (%): subjects with the level (for a genotype flag, with the variant); percentages of the "
             "column's N. Numeric characteristics: mean (SD), median, min and max.",
         })
-    return [{"interactions": [], "col_classes": ["first"] + [""] * (len(columns) - 1), **t} for t in tables]
+    return [{"interactions": [], **t} for t in tables]
 
 
 def methods(config: StudyConfig, manifest: dict) -> list[str]:
