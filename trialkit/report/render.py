@@ -98,9 +98,9 @@ MAX_LABEL_CHARS = 36
 def monospace(table: dict) -> dict:
     """A report table set as lines of monospaced text, as SAS listings and most sponsors' RTF shells set
     tables: each row one line (or a few, when its label wraps), columns aligned by character, labels to the
-    left and numbers to the right. The PDF prints these lines in an HTML table with one cell per row, so
-    WeasyPrint still repeats the header on each page and never splits a row, at a fifth of the layout
-    time of a cell per value.
+    left and numbers to the right. The PDF prints each block of rows (a visit, a characteristic) as one
+    cell of an HTML table, so WeasyPrint still repeats the header on each page and keeps a block on one
+    page, at a tenth of the layout time of a cell per value.
 
     Returns ``{"font_pt", "width_pt", "header", "blocks": [{"label", "rows": [{"text", "emphasis"}]}]}``.
 
