@@ -211,15 +211,16 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
     study's own ``templates/``) or equal to one of them (the study's logo), and the report's own figures:
     no http(s), no data: URL, no file elsewhere, whatever a value names.
 
-    ``figures``: the SVG text of figure k at :data:`FIGURE_URL` k, as a list, or a function returning that
-    list, called at the first figure's fetch (the render process gets the figures while it lays out the
-    tables). Each URL served is recorded in the fetcher's ``served`` list, each refused one in ``refused``.
+    ``figures``: the SVG text of figure k at :data:`FIGURE_URL` k, as a list, or a function of k returning
+    it, called when the figure is fetched (the PDF process receives each figure as it is drawn, while it
+    parses the report). Each URL served is recorded in the fetcher's ``served`` list, each refused one in
+    ``refused``.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
 
     allowed = [f.resolve() for f in folders if f is not None and f.exists()]  # folders, or single files
     prefix = FIGURE_URL.format("")
-    drawn: list[list[str]] = [] if callable(figures) else [list(figures or [])]
+    drawn = figures if callable(figures) else (lambda k, listed=list(figures or []): listed[k] if k < len(listed) else "")
 
     class _Confined(URLFetcher):
         def __init__(self) -> None:
@@ -231,12 +232,10 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
             from urllib.parse import unquote, urlparse
 
             if url.startswith(prefix) and url[len(prefix):].isdigit():
-                if not drawn:
-                    drawn.append(list(figures()))
-                k = int(url[len(prefix):])
-                if k < len(drawn[0]) and drawn[0][k]:
+                svg = drawn(int(url[len(prefix):]))
+                if svg:
                     self.served.append(url)
-                    return URLFetcherResponse(url, drawn[0][k].encode("utf-8"), {"Content-Type": "image/svg+xml"})
+                    return URLFetcherResponse(url, svg.encode("utf-8"), {"Content-Type": "image/svg+xml"})
             parsed = urlparse(url)
             if parsed.scheme == "file":
                 path = Path(unquote(parsed.path)).resolve()

@@ -4,8 +4,8 @@ process writes the RTF tables, the HTML report and the datasets.
 Importing WeasyPrint and matplotlib takes about as long as making the PDF. The command line therefore
 starts both processes before it imports pandas and reads the study, so that those imports happen on the
 other core while the main process analyses; when the report is due, each waits, warmed up, for its job.
-The figure process draws the figures while the PDF process parses the report and lays out the tables
-before the first figure; the PDF process receives the figures when it reaches one.
+The figure process draws the figures while the PDF process parses the report; each figure is passed on
+to the PDF process as soon as it is drawn.
 
 Each is a plain subprocess (``python -m trialkit.report.worker ROLE``) speaking pickle over its
 standard input and output, and imports neither pandas nor trialkit's analysis code.
@@ -145,16 +145,22 @@ class Renderers:
         from trialkit.report import render
 
         if self.pdf is not None:
-            self.pdf.send(job)  # parses and lays out up to the first figure while the figures are drawn
+            self.pdf.send(job)  # parses the report while the figures are drawn
         if self.figures is not None:
             self.figures.send(specs)
             self.figures.close_input()
-            svgs = self.figures.receive()["svgs"]
+            svgs = []
+            for _ in specs:  # each figure on to the PDF process as soon as it is drawn
+                svgs.append(self.figures.receive()["svg"])
+                if self.pdf is not None:
+                    self.pdf.send(svgs[-1])
         else:
             svgs = render.draw_figures(specs)
+            if self.pdf is not None:
+                for svg in svgs:
+                    self.pdf.send(svg)
         if self.pdf is None:
             return svgs, render.make_pdf(job, svgs), meanwhile()
-        self.pdf.send(svgs)
         self.pdf.close_input()
         done = meanwhile()
         return svgs, self.pdf.receive(), done
@@ -224,14 +230,25 @@ def _serve(role: str) -> int:
         return 0
     from trialkit.report import render
 
+    def reply(message: dict) -> None:
+        pickle.dump(message, answer, protocol=pickle.HIGHEST_PROTOCOL)
+        answer.flush()
+
     try:
-        if role == "figures":
-            result = {"svgs": render.draw_figures(job)}
+        if role == "figures":  # a reply per figure, as it is drawn
+            for spec in job:
+                reply({"svg": render.draw_figures([spec])[0]})
         else:
-            result = render.make_pdf(job, lambda: pickle.load(sys.stdin.buffer))
+            received: list[str] = []
+
+            def figure(k: int) -> str:  # figures arrive in report order, as they are drawn
+                while len(received) <= k:
+                    received.append(pickle.load(sys.stdin.buffer))
+                return received[k]
+
+            reply(render.make_pdf(job, figure))
     except BaseException:  # noqa: BLE001 - handed back to the main process, which raises it
-        result = {"error": traceback.format_exc()}
-    pickle.dump(result, answer, protocol=pickle.HIGHEST_PROTOCOL)
+        reply({"error": traceback.format_exc()})
     answer.close()
     return 0
 
