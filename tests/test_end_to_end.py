@@ -301,3 +301,30 @@ def test_test_result_tables_have_a_column_per_group_with_its_n(example_run, pdf_
         found = re.search(rf"{re.escape(title)}\nPopulation: [^\n]+\n{header}\n", text)  # the table, not the contents
         assert found, title
         assert re.search(rf"\n{re.escape(last_row)} +\S", text[found.end():found.end() + 1500]), (title, last_row)
+
+
+def test_provenance_appendix_shows_inputs_software_and_the_configuration(example_run, pdf_text):
+    """The appendix names each input with its SHA-256 (as computed here), the software versions of the
+    manifest, and the configuration as loaded, whose canonical JSON has the SHA-256 it states."""
+    import hashlib
+    import html as html_lib
+    import json
+    import re
+
+    from trialkit.manifest import canonical_json
+
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    text = "\n".join(pdf_text)
+    appendix = text[text.rindex("Appendix: provenance"):]
+    for item in manifest["inputs"]:
+        digest = hashlib.sha256((EXAMPLE / item["path"]).read_bytes()).hexdigest()
+        assert f"{item['path']} {item['size']} {digest}" in appendix
+    versions = " ".join(appendix[appendix.index("Software versions:"):appendix.index("Configuration as loaded")].split())
+    for name, version in manifest["software"].items():
+        assert f"{name} {version}" in versions
+    html = (example_run / "report.html").read_text()
+    shown = re.search(r'<pre class="config">(.*?)</pre>', html, re.S).group(1)
+    config = json.loads(html_lib.unescape(shown))
+    assert config == manifest["config"]
+    assert hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest() == manifest["config_sha256"]
+    assert manifest["config_sha256"] in appendix.replace("\n", "")

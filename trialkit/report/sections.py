@@ -155,12 +155,36 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     return paragraphs
 
 
+def compact_json(value, indent: str = "") -> str:
+    """JSON with sorted keys, an object per line only where it holds other objects or lists: lists of plain
+    values and objects of plain values that fit on a line stay on one line (the configuration appendix
+    takes half the lines of ``json.dumps(indent=2)``).
+
+    >>> print(compact_json({"visits": {"order": ["Baseline", "Week 1"], "baseline": "Baseline"}, "alpha": 0.05}))
+    {
+      "alpha": 0.05,
+      "visits": {"baseline": "Baseline", "order": ["Baseline", "Week 1"]}
+    }
+    """
+    flat = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    plain = not isinstance(value, (dict, list)) or all(
+        not isinstance(v, (dict, list)) or (isinstance(v, list) and all(not isinstance(x, (dict, list)) for x in v))
+        for v in (value.values() if isinstance(value, dict) else value))
+    if plain and len(indent) + len(flat) <= 100:
+        return flat
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, inner)}" for k, v in sorted(value.items())]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    return "[\n" + ",\n".join(f"{inner}{compact_json(v, inner)}" for v in value) + f"\n{indent}]"
+
+
 def provenance(manifest: dict) -> dict:
     return {
         "run_id": manifest.get("run_id", ""),
         "inputs": [[text(i["path"]), text(str(i["size"])), text(i["sha256"])] for i in manifest.get("inputs", [])],
         "config_sha256": manifest.get("config_sha256", ""),
-        "config": json.dumps(manifest.get("config", {}), indent=2, sort_keys=True),
+        "config": compact_json(manifest.get("config", {})),
         "software": [[text(k), text(v)] for k, v in manifest.get("software", {}).items()],
         "platform": " ".join(manifest.get("platform", {}).values()),
     }
