@@ -241,6 +241,8 @@ def test_disposition_and_baseline_characteristics(ard, pdf_text):
 
 
 def test_every_table_is_also_an_rtf_file(example_run, pdf_text):
+    import re
+
     tables = sorted((example_run / "tables").glob("t_14_*.rtf"))
     assert [t.name for t in tables][:3] == ["t_14_1_2.rtf", "t_14_1_3.rtf", "t_14_2_1.rtf"]
     rtf = (example_run / "tables" / "t_14_2_3.rtf").read_text()
@@ -248,6 +250,10 @@ def test_every_table_is_also_an_rtf_file(example_run, pdf_text):
     assert "Overall (N=30)" in rtf and "<0.001" in rtf
     # the same formatted numbers as the PDF
     assert "(-1.29, -0.71)" in rtf and "(-1.29, -0.71)" in "\n".join(pdf_text)
+    # the interaction test below a model table: the same line in the RTF and the PDF
+    lmm = (example_run / "tables" / "t_14_2_5.rtf").read_text()
+    line = re.search(r"Visit x TIER interaction: F\(\d+, [\d.]+\) = [\d.]+, p = [<\d.]+", lmm).group(0)
+    assert line in "\n".join(pdf_text)
 
 
 def test_every_number_in_the_report_tables_is_an_ard_value(example_run):

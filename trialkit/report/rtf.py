@@ -6,7 +6,7 @@ so the RTF and the PDF show the same text.
 
 from __future__ import annotations
 
-from trialkit.report.render import fmt_cell
+from trialkit.report.render import fmt_cell, fmt_num, fmt_p
 
 
 def _file_name(number: str) -> str:
@@ -29,7 +29,8 @@ def table_to_rtf(table: dict) -> str:
             rows.append([fmt_cell(cell) for cell in row["cells"]])
     frame = pl.DataFrame({name: [r[k] for r in rows] for k, name in enumerate(names)}, schema={n: pl.String for n in names})
     footnotes = [table["footnote"]] + [
-        f"{t['label']}: F({t['num_df']:.0f}, {t['den_df']:.1f}) = {t['statistic']:.2f}, p = {fmt_cell({'kind': 'p', 'value': t['p_value']})}"
+        f"{t['label']}: F({fmt_num(t['num_df'], 0)}, {fmt_num(t['den_df'], 1)}) = {fmt_num(t['statistic'], 2)}, "
+        f"p = {fmt_p(t['p_value'])}"
         for t in table["interactions"]
     ]
     widths = [2.0] + [1.0] * (len(columns) - 1)
