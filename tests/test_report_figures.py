@@ -57,3 +57,22 @@ def test_trajectories_are_not_drawn_for_more_than_the_limit(tmp_path):
     skipped = next(f for f in out if f["title"] == "CGI-S: individual subjects over visits")
     assert skipped["spec"] is None
     assert skipped["footnote"].startswith(f"Not drawn: {figure_data.MAX_TRAJECTORIES + 1} subjects")
+
+
+def test_a_table_too_wide_for_a_portrait_page_goes_landscape():
+    from trialkit.report.render import LANDSCAPE_WIDTH_PT, MONO_EM, TEXT_WIDTH_PT, monospace
+
+    def table(n_groups):
+        columns = ["Statistic", *(f"TIER {k} (N=10)" for k in range(n_groups))]
+        cells = [{"kind": "text", "value": "Mean (SD)"}] + [{"kind": "pair", "value": (4.83, 0.871), "decimals": 1}] * n_groups
+        return {"columns": columns, "blocks": [{"label": "Week 5", "rows": [{"cells": cells, "emphasis": False}]}]}
+
+    narrow, wide, wider = monospace(table(3)), monospace(table(9)), monospace(table(14))
+    assert not narrow["landscape"] and narrow["font_pt"] == 7.5
+    assert wide["landscape"] and wide["font_pt"] == 7.5  # 9 groups: ~150 characters, too wide for portrait at 6 pt
+    assert wider["landscape"] and 5.0 <= wider["font_pt"] < 7.5
+    # each fits its page's text width: characters x advance width x type size
+    assert narrow["width_pt"] <= TEXT_WIDTH_PT and wide["width_pt"] <= LANDSCAPE_WIDTH_PT + 6
+    line = wide["blocks"][0]["rows"][0]["text"]
+    assert len(line) * MONO_EM * wide["font_pt"] <= LANDSCAPE_WIDTH_PT
+    assert line.startswith("Mean (SD)") and line.endswith("4.8 (0.87)") and line.count("4.8 (0.87)") == 9

@@ -103,3 +103,25 @@ def test_logo_inside_the_study_is_shown_and_page_size_applies(make_study, tmp_pa
     assert "/Image" in str(first["/Resources"].get("/XObject", {}).values().__iter__().__next__().get_object().get("/Subtype"))
     widths = {round(float(p.mediabox.width)) for p in reader.pages}
     assert widths == {612, 792}  # the data-issues listing is on landscape pages
+
+
+def test_a_table_with_many_subgroup_levels_is_set_on_landscape_pages(make_study, tmp_path):
+    """10 tier levels make the value tables ~170 characters wide: landscape pages, with the measure's heading
+    on the same page as its first table; the narrow tables stay on portrait pages."""
+    from trialkit.pipeline import run_study
+
+    lines = ["SUBJID,VISIT,PARAM,AVAL"]
+    for k in range(20):
+        for visit, value in (("Baseline", 5), ("Week 1", 4), ("Week 2", 3 + k % 2)):
+            lines += [f"S{k},{visit},CGI-S,{value}", f"S{k},{visit},CGI-I,{value - 1}"]
+    subjects = "SUBJID,TIER,GRM1\n" + "".join(f"S{k},{k % 10 + 1},{k % 2}\n" for k in range(20))
+    study = make_study(records="\n".join(lines) + "\n", subjects=subjects)
+    run_study(study, tmp_path / "out")
+    reader = PdfReader(tmp_path / "out" / "report.pdf")
+    pages = [(round(float(p.mediabox.width)), p.extract_text()) for p in reader.pages]
+    assert pages[0][0] == 595  # the title page stays portrait (A4)
+    width, values = next((w, t) for w, t in pages if "Table 14.2.1 CGI-S: observed values by visit\nPopulation" in t)
+    assert width == 842  # A4 landscape
+    assert "CGI-S: CGI-S\nTable 14.2.1" in values  # the measure's heading on the page of its first table
+    assert "TIER 10 (N=2)" in values
+    assert any("Table 14.1.1 Analysis population" in text for width, text in pages if width == 595)

@@ -89,8 +89,11 @@ def fmt_cell(cell: dict) -> str:
 MONO_EM = 0.602
 #: text width of the report's pages in pt: A4 portrait (210 mm - 2 x 14 mm), the narrower of A4 and Letter
 TEXT_WIDTH_PT = 515.0
-#: the PDF's table type size in pt, at most; a table too wide for it is set smaller, at least MIN_TABLE_PT
-TABLE_PT, MIN_TABLE_PT = 7.5, 5.0
+#: the same on landscape pages: Letter (279.4 mm - 2 x 14 mm), the narrower of A4 and Letter
+LANDSCAPE_WIDTH_PT = 712.0
+#: the PDF's table type size in pt, at most; a table too wide for it is set smaller, down to PORTRAIT_MIN_PT
+#: on a portrait page, then on landscape pages, at least MIN_TABLE_PT
+TABLE_PT, PORTRAIT_MIN_PT, MIN_TABLE_PT = 7.5, 6.0, 5.0
 #: the widest the label column gets before its text wraps, in characters
 MAX_LABEL_CHARS = 36
 
@@ -102,7 +105,10 @@ def monospace(table: dict) -> dict:
     cell of an HTML table, so WeasyPrint still repeats the header on each page and keeps a block on one
     page, at a tenth of the layout time of a cell per value.
 
-    Returns ``{"font_pt", "width_pt", "header", "blocks": [{"label", "rows": [{"text", "emphasis"}]}]}``.
+    A table too wide for a portrait page at :data:`PORTRAIT_MIN_PT` goes on landscape pages.
+
+    Returns ``{"font_pt", "width_pt", "landscape", "header", "blocks": [{"label", "rows": [{"text",
+    "emphasis"}]}]}``.
 
     >>> t = {"columns": ["Group", "n", "Mean"], "blocks": [{"label": "", "rows": [
     ...     {"cells": [{"kind": "text", "value": "Overall"}, {"kind": "int", "value": 30},
@@ -143,9 +149,12 @@ def monospace(table: dict) -> dict:
     if spare > 0 and len(widths) > 1:
         gap += " " * min(4, spare // (len(widths) - 1))
     chars = sum(widths) + len(gap) * (len(widths) - 1)
-    font_pt = round(max(MIN_TABLE_PT, min(TABLE_PT, TEXT_WIDTH_PT / (MONO_EM * chars))), 2)
+    landscape = TEXT_WIDTH_PT / (MONO_EM * chars) < PORTRAIT_MIN_PT
+    width = LANDSCAPE_WIDTH_PT if landscape else TEXT_WIDTH_PT
+    font_pt = round(max(MIN_TABLE_PT, min(TABLE_PT, width / (MONO_EM * chars))), 2)
     return {
         "font_pt": font_pt,
+        "landscape": landscape,
         "width_pt": round(chars * MONO_EM * font_pt + 6, 1),
         "header": header(),
         "blocks": [{"label": label, "rows": [{"text": line(cells), "emphasis": emphasis} for cells, emphasis in rows]}
