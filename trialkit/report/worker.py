@@ -51,7 +51,7 @@ class RenderProcess:
         """Start a render process, or return None where it is not wanted or cannot start."""
         if role not in ROLES:
             raise ValueError(f"unknown render process role {role!r}")
-        if not _wanted():
+        if not _wanted() or not sys.executable:  # an embedded Python may not know its own executable
             return None
         import trialkit
 
