@@ -53,11 +53,15 @@ class RenderProcess:
             raise ValueError(f"unknown render process role {role!r}")
         if not _wanted() or not sys.executable:  # an embedded Python may not know its own executable
             return None
+        import site
+
         import trialkit
 
         env = dict(os.environ)
-        source = str(Path(trialkit.__file__).resolve().parents[1])  # the same trialkit as the caller's
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+        source = str(Path(trialkit.__file__).resolve().parents[1])
+        installed = {str(Path(p).resolve()) for p in [*site.getsitepackages(), site.getusersitepackages()]}
+        if source not in installed:  # a source tree: the process imports the same trialkit as the caller's
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
         stderr = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen([sys.executable, "-m", "trialkit.report.worker", role], stdin=subprocess.PIPE,
