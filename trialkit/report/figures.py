@@ -82,7 +82,6 @@ def _nan(values):
 
 
 def _mean_ci(spec: dict):
-    from matplotlib.lines import Line2D
 
     series, visits = spec["series"], spec["visits"]
     ncols = min(len(series), 4)
