@@ -125,7 +125,7 @@ def monospace(table: dict) -> dict:
     label_width = min(MAX_LABEL_CHARS, max([len(columns[0]), *(len(v[0]) for v in values)], default=1))
     widths = [max(label_width, max((len(w) for w in columns[0].split()), default=1))]
     for k, name in enumerate(columns[1:], start=1):
-        widths.append(max([len(v[k]) for v in values] + [len(w) for w in name.split()] + [min(len(name), 15)]))
+        widths.append(max([len(v[k]) for v in values] + [len(w) for w in name.split()] + [min(len(name), 18)]))
     gap = "  "
 
     def wrap(text: str, width: int) -> list[str]:
