@@ -47,14 +47,14 @@ def group_label(group_var: str, group: str, population: dict) -> str:
     return f"{name} (N={n:.0f})" if n is not None else name
 
 
-def by_group(lookup: Lookup, population: dict, measure: str, visit: str, statistics: list[tuple],
-             *, groups: list[tuple[str, str]] | None = None) -> tuple[list[str], list[dict]]:
+def by_group(lookup: Lookup, population: dict, measure: str, visit: str,
+             statistics: list[tuple]) -> tuple[list[str], list[dict]]:
     """A table of one estimate per group in CSR layout: a row per statistic, a column per group with its N
     in the header. ``statistics``: ``(label, function of the group's ARD values -> cell)``; a group without
     values gets blank cells.
 
     Returns ``(columns, rows)``."""
-    groups = groups if groups is not None else [(gv, g) for gv, g in lookup.groups if g]
+    groups = [(gv, g) for gv, g in lookup.groups if g]  # not the interaction tests (group "")
     values = [lookup.get(measure, gv, g, visit) for gv, g in groups]
     rows = [row([text(label), *(make(v) if v is not None else text("") for v in values)])
             for label, make in statistics]

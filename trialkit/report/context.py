@@ -147,8 +147,7 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
             })
         tables += model_tables(name, lmm_results, mmrm_results, config, population, conf, d)
         measures.append({"name": name, "label": label,
-                         "tables": [{"interactions": [], **table}
-                                    for table in tables],
+                         "tables": [{"interactions": [], **table} for table in tables],
                          "figures": figures_of(ard, name, spec, config, conf)})
 
     issue_rows = [

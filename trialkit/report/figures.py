@@ -42,7 +42,7 @@ def _figure(height: float, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = 
     return fig, ax
 
 
-def _legend(fig, ax, handles, ncols: int) -> None:
+def _legend(fig, handles, ncols: int) -> None:
     fig.legend(handles=handles, frameon=False, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, 1.0))
 
 
@@ -98,7 +98,7 @@ def _mean_ci(spec: dict):
         handles.append(line)
     ax.set_xticks(range(len(visits)), visits)
     ax.set_xlabel(spec["xlabel"])
-    _legend(fig, ax, handles, ncols)
+    _legend(fig, handles, ncols)
     return fig
 
 
@@ -117,7 +117,7 @@ def _trajectories(spec: dict):
     ax.set_xticks(range(len(spec["visits"])), spec["visits"])
     ax.set_xlabel(spec["xlabel"])
     if levels:
-        _legend(fig, ax, [Line2D([], [], color=_level_colour(k), label=level) for k, level in enumerate(levels)],
+        _legend(fig, [Line2D([], [], color=_level_colour(k), label=level) for k, level in enumerate(levels)],
                 len(levels))
     return fig
 
@@ -137,7 +137,7 @@ def _waterfall(spec: dict):
     ax.set_xticks([])
     ax.set_xlabel(spec["xlabel"])
     if levels:
-        _legend(fig, ax, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], len(levels))
+        _legend(fig, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], len(levels))
     return fig
 
 
