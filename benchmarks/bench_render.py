@@ -5,7 +5,8 @@ Two cold commands, interleaved so that drift of a shared machine hits both alike
 
 - the run: ``trialkit run example_study --out TMP`` (the command line, render processes and all);
 - the analysis: a fresh ``python`` that imports trialkit's pipeline and does what the run does before its
-  report (configuration, loading, validation, derivations, every analysis into the ARD).
+  report (configuration, loading, validation, derivations, every analysis into the ARD);
+- and, for comparison, the run in one process (``TRIALKIT_RENDER_PROCESS=0``: no render processes).
 
 The difference of their medians is the rendering time beyond the analysis (target: under 2 s). The
 run's own stages are printed too, from a library run in one process with the render processes started
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -55,9 +57,9 @@ print(json.dumps(stages))
 """
 
 
-def _timed(command: list[str]) -> float:
+def _timed(command: list[str], **env: str) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, **env})
     return time.perf_counter() - start
 
 
@@ -66,11 +68,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     trialkit = shutil.which("trialkit") or sys.exit("trialkit is not installed: pip install .")
-    run_times, analysis_times, stages = [], [], []
+    run_times, analysis_times, single_times, stages = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeats):
             analysis_times.append(_timed([sys.executable, "-c", ANALYSIS, str(STUDY)]))
             run_times.append(_timed([trialkit, "run", str(STUDY), "--out", f"{tmp}/run{k}"]))
+            single_times.append(_timed([trialkit, "run", str(STUDY), "--out", f"{tmp}/single{k}"],
+                                       TRIALKIT_RENDER_PROCESS="0"))
             out = subprocess.run([sys.executable, "-c", STAGES, str(STUDY), f"{tmp}/stages{k}"], check=True,
                                  capture_output=True, text=True)
             stages.append(json.loads(out.stdout))
@@ -79,6 +83,9 @@ def main() -> None:
     print(f"  trialkit run example_study      {run:6.2f}  (min {min(run_times):.2f})")
     print(f"  analysis alone (same process)   {analysis:6.2f}  (min {min(analysis_times):.2f})")
     print(f"  rendering beyond the analysis   {run - analysis:6.2f}  (target under 2 s)")
+    single = statistics.median(single_times)
+    print(f"  the run in one process          {single:6.2f}  (TRIALKIT_RENDER_PROCESS=0; beyond the analysis "
+          f"{single - analysis:.2f})")
     print("stages of a library run (render processes started first), median seconds")
     for stage in stages[0]:
         print(f"  {stage:32s} {statistics.median(s[stage] for s in stages):6.2f}")
