@@ -51,7 +51,7 @@ def test_trajectories_are_not_drawn_for_more_than_the_limit(tmp_path):
 
     config = load_config(EXAMPLE)
     ard = _individual(figure_data.MAX_TRAJECTORIES + 1)
-    out = figures_of(ard, "CGI-S", config.measures["CGI-S"], config, "95%")
+    out = figures_of(ard, "CGI-S", config, conf="95%", direction="lower = better")
     titles = [f["title"] for f in out]
     assert "CGI-S: individual subjects over visits" in titles
     skipped = next(f for f in out if f["title"] == "CGI-S: individual subjects over visits")

@@ -45,10 +45,10 @@ def run(study: str, out_dir: str | None) -> None:
     """
     from trialkit.report.worker import Renderers
 
-    with Renderers.start() as renderers:  # they import WeasyPrint and matplotlib meanwhile, on the other core
-        from trialkit.pipeline import run_study
+    renderers = Renderers.start()  # they import WeasyPrint and matplotlib while this process imports pandas
+    from trialkit.pipeline import run_study
 
-        result = run_study(study, out_dir, progress=_progress_printer(), renderers=renderers)
+    result = run_study(study, out_dir, progress=_progress_printer(), renderers=renderers)  # stops them
     n_warn = len(result.issues)
     tables = [name for name in result.files if name.startswith("tables/")]
     named = [name for name in result.files if not name.startswith("tables/")]

@@ -37,12 +37,28 @@ class Lookup:
         return self.table.get((measure, group_var, group, visit))
 
 
+def confidence_label(alpha: float) -> str:
+    """'95%' for alpha 0.05."""
+    return f"{100 * (1 - alpha):g}%"
+
+
+def direction_label(direction: str) -> str:
+    """How a measure's scale reads, for axis labels and footnotes."""
+    return "lower = better" if direction == "lower_better" else "higher = better"
+
+
 def row(cells: list[dict], *, emphasis: bool = False) -> dict:
     return {"cells": cells, "emphasis": emphasis}
 
 
+def group_name(group_var: str, group: str) -> str:
+    """'Overall', or the subgroup column and level ('TIER 1')."""
+    return "Overall" if group_var == "overall" else f"{group_var} {group}"
+
+
 def group_label(group_var: str, group: str, population: dict) -> str:
-    name = "Overall" if group_var == "overall" else f"{group_var} {group}"
+    """The group's name with its N, as table headers show it ('TIER 1 (N=11)')."""
+    name = group_name(group_var, group)
     n = population.get((group_var, group))
     return f"{name} (N={n:.0f})" if n is not None else name
 

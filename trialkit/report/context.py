@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report.cells import P, Lookup, by_group, cell, group_label, row, text
+from trialkit.report.cells import (P, Lookup, by_group, cell, confidence_label, direction_label, group_label, row,
+                                   text)
 from trialkit.report.model_tables import model_tables
 from trialkit.report.sections import figures_of, methods, provenance, subject_tables, summary
 
@@ -42,8 +43,6 @@ def _group_columns(stats: Lookup, population: dict) -> list[str]:
     return ["Statistic", *(group_label(gv, g, population) for gv, g in stats.groups)]
 
 
-
-
 def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, manifest: dict | None = None) -> dict:
     """Everything the report template prints, as plain dicts and lists.
 
@@ -59,7 +58,7 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
         The run's manifest (:func:`trialkit.manifest.build`): run id, input files, software versions.
     """
     visits = config.visits
-    conf = f"{100 * (1 - config.alpha):g}%"
+    conf = confidence_label(config.alpha)
     population = {
         (r.group_var, r.group): r.value
         for r in ard[(ard["analysis"] == "population") & (ard["stat"] == "n")].itertuples(index=False)
@@ -77,7 +76,7 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
     for name, spec in config.measures.items():
         d = spec.decimals
         label = spec.label or name
-        direction = "lower = better" if spec.direction == "lower_better" else "higher = better"
+        direction = direction_label(spec.direction)
         tables = []
         if descriptive.groups:
             tables.append({
@@ -148,7 +147,7 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
         tables += model_tables(name, lmm_results, mmrm_results, config, population, conf, d)
         measures.append({"name": name, "label": label,
                          "tables": [{"interactions": [], **table} for table in tables],
-                         "figures": figures_of(ard, name, spec, config, conf)})
+                         "figures": figures_of(ard, name, config, conf=conf, direction=direction)})
 
     issue_rows = [
         row([text(r.severity), text(r.check), text(r.file), text("" if pd.isna(r.row) else f"{int(r.row)}"),

@@ -12,14 +12,12 @@ import math
 
 import pandas as pd
 
+from trialkit.report.cells import group_name
+
 #: above this many subjects, individual trajectories are not drawn (unreadable, and slow to lay out)
 MAX_TRAJECTORIES = 200
 #: above this many subjects, the waterfall is one filled outline instead of a bar per subject
 MAX_BARS = 200
-
-
-def _label(group_var: str, group: str) -> str:
-    return "Overall" if group_var == "overall" else f"{group_var} {group}"
 
 
 def _number(x) -> float | None:
@@ -34,7 +32,7 @@ def mean_ci(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: st
     series = []
     for gv, g in dict.fromkeys((gv, g) for gv, g, _ in table.index):
         part = table.loc[(gv, g)].reindex(visits)
-        series.append({"label": _label(gv, g), "overall": gv == "overall",
+        series.append({"label": group_name(gv, g), "overall": gv == "overall",
                        **{key: [_number(v) for v in part[stat]]
                           for key, stat in (("mean", "mean"), ("lower", "ci_lower"), ("upper", "ci_upper"))}})
     return {"kind": "mean_ci", "visits": list(visits), "series": series,
@@ -82,7 +80,7 @@ def forest(ard: pd.DataFrame, measure: str, *, analysis: str, visit: str, contra
                & (ard["contrast"] == contrast) & (ard["group"] != "")]
     table = rows.pivot_table(index=["group_var", "group"], columns="stat", values="value", sort=False)
     return {"kind": "forest",
-            "rows": [{"label": _label(gv, g), "overall": gv == "overall", "estimate": _number(r["estimate"]),
+            "rows": [{"label": group_name(gv, g), "overall": gv == "overall", "estimate": _number(r["estimate"]),
                       "lower": _number(r["ci_lower"]), "upper": _number(r["ci_upper"])}
                      for (gv, g), r in table.iterrows()],
             "xlabel": f"{contrast} ({conf} CI); {direction}"}

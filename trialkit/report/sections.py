@@ -8,15 +8,16 @@ import json
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report.cells import cell, group_label, row, text
+from trialkit.report.cells import cell, confidence_label, group_label, row, text
 
-def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: str) -> list[dict]:
+
+def figures_of(ard: pd.DataFrame, name: str, config: StudyConfig, *, conf: str, direction: str) -> list[dict]:
     """Figures of one measure: title, footnote and the figure spec that the renderer draws
-    (:mod:`trialkit.report.figure_data`; ``None`` for a figure that is not drawn, as the footnote says)."""
+    (:mod:`trialkit.report.figure_data`; ``None`` for a figure that is not drawn, as the footnote says).
+    ``conf``, ``direction``: the confidence level and the scale's reading, as labels."""
     from trialkit.report import figure_data
 
     visits = config.visits
-    direction = "lower = better" if spec.direction == "lower_better" else "higher = better"
     out = []
     if (ard["analysis"] == "descriptive").any():
         out.append({
@@ -68,7 +69,7 @@ def figures_of(ard: pd.DataFrame, name: str, spec, config: StudyConfig, conf: st
 def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> list[dict]:
     """Disposition and baseline characteristics, one column per group with its N in the header."""
     group_keys = list(population)
-    columns = ["", *(group_label(gv, g, population) for gv, g in group_keys)]
+    columns = [group_label(gv, g, population) for gv, g in group_keys]
     tables = []
     disp = ard[ard["analysis"] == "disposition"].set_index(["group_var", "group", "visit"])["value"]
     if len(disp):
@@ -77,7 +78,7 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
         tables.append({
             "title": "Subject disposition: subjects with data at each visit",
             "population": "All subjects in the subjects file with at least one analysable record.",
-            "columns": ["Visit", *columns[1:]], "blocks": [{"label": "", "rows": rows}],
+            "columns": ["Visit", *columns], "blocks": [{"label": "", "rows": rows}],
             "footnote": "A subject counts at a visit when at least one measure has an analysable value there.",
         })
     base = ard[ard["analysis"] == "baseline"]
@@ -107,7 +108,7 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
         tables.append({
             "title": "Baseline characteristics, genotype tier and mGluR gene flags",
             "population": "All subjects in the subjects file with at least one analysable record.",
-            "columns": ["Characteristic", *columns[1:]], "blocks": blocks,
+            "columns": ["Characteristic", *columns], "blocks": blocks,
             "footnote": "n (%): subjects with the level (for a genotype flag, with the variant); percentages of the "
             "column's N. Numeric characteristics: mean (SD), median, min and max.",
         })
@@ -117,7 +118,7 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
 def methods(config: StudyConfig, manifest: dict) -> list[str]:
     """The statistical methods section, written from the configuration so it always matches what ran."""
     visits = config.visits
-    conf = f"{100 * (1 - config.alpha):g}%"
+    conf = confidence_label(config.alpha)
     wanted = set(config.analyses)
     subgroups = ", ".join(config.subjects.subgroups)
     paragraphs = [

@@ -153,16 +153,14 @@ class Renderers:
         if self.figures is not None:
             self.figures.send(specs)
             self.figures.close_input()
-            svgs = []
-            for _ in specs:  # each figure on to the PDF process as soon as it is drawn
-                svgs.append(self.figures.receive()["svg"])
-                if self.pdf is not None:
-                    self.pdf.send(svgs[-1])
+            drawn = (self.figures.receive()["svg"] for _ in specs)
         else:
-            svgs = render.draw_figures(specs)
+            drawn = (render.draw_figures([spec])[0] for spec in specs)
+        svgs = []
+        for svg in drawn:  # each figure on to the PDF process as soon as it is drawn
+            svgs.append(svg)
             if self.pdf is not None:
-                for svg in svgs:
-                    self.pdf.send(svg)
+                self.pdf.send(svg)
         if self.pdf is None:
             return svgs, render.make_pdf(job, svgs), meanwhile()
         self.pdf.close_input()
