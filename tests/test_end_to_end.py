@@ -293,6 +293,30 @@ def test_every_number_in_the_report_tables_is_an_ard_value(example_run):
     assert checked > 1000
 
 
+def test_the_report_context_is_plain_python_data(example_run):
+    """The context goes to the PDF render process, which imports neither numpy nor pandas: unpickling it
+    must need no class at all (a numpy scalar in a cell would import numpy there, 0.1 s on the critical path)."""
+    import io
+    import pickle
+
+    from trialkit.config import load_config
+    from trialkit.report import build_context
+
+    ard = read_ard(example_run / "ard.csv")
+    issues = pd.read_csv(example_run / "data_issues.csv", dtype=str, keep_default_na=False)
+    issues["row"] = pd.to_numeric(issues["row"])
+    context = build_context(ard, issues, load_config(EXAMPLE))
+    needed = []
+
+    class Recording(pickle.Unpickler):
+        def find_class(self, module, name):
+            needed.append(f"{module}.{name}")
+            return super().find_class(module, name)
+
+    assert Recording(io.BytesIO(pickle.dumps(context))).load() == context
+    assert needed == []
+
+
 def test_test_result_tables_have_a_column_per_group_with_its_n(example_run, pdf_text):
     """Paired t, Wilcoxon, responder and LMM tables in CSR layout, as the value tables: a row per statistic,
     a column per group, the group's N in the column header."""

@@ -7,12 +7,14 @@ import time
 
 import pytest
 
-from trialkit.report.worker import Renderers, RenderProcess
+from trialkit.report.figures import size
+from trialkit.report.worker import WARM_UP_TABLE, Renderers, RenderProcess
 
 FOREST = {"kind": "forest", "xlabel": "change",
           "rows": [{"label": "Overall", "overall": True, "estimate": -1.0, "lower": -1.3, "upper": -0.7}]}
-JOB = {"html": "<p>Table 14.2.1</p><img class='figure' src='trialkit-figure:1'>", "folders": []}
 SPECS = [None, FOREST]  # figure 0 is not drawn (say, too many subjects), figure 1 is
+JOB = {"html": "<p>Table 14.2.1</p><img class='figure' src='trialkit-figure:1'>", "folders": [],
+       "figure_sizes": [None, size(FOREST)]}
 
 
 @pytest.fixture
@@ -25,20 +27,21 @@ def renderers(monkeypatch):
 
 
 def test_same_bytes_in_the_render_processes_and_in_this_one(renderers):
-    svgs, there, meanwhile = renderers.render(JOB, SPECS, lambda: "done meanwhile")
-    here_svgs, here, _ = Renderers.none().render(JOB, SPECS, lambda: None)
-    assert meanwhile == "done meanwhile"
+    there, rtf, svgs = renderers.render(JOB, SPECS, [WARM_UP_TABLE], lambda drawn: drawn)
+    here, here_rtf, here_svgs = Renderers.none().render(JOB, SPECS, [WARM_UP_TABLE], lambda drawn: drawn)
+    assert rtf == here_rtf and list(rtf) == ["tables/t_0.rtf"] and b"{\\rtf1" in rtf["tables/t_0.rtf"]
     assert there["pdf"] == here["pdf"] and there["pdf"].startswith(b"%PDF")
     assert svgs == here_svgs and svgs[0] == "" and svgs[1].startswith("<svg")
     assert there["served"] == ["trialkit-figure:1"] and there["refused"] == []
+    assert there["early_layout"] and here["early_layout"]  # laid out before the figure was drawn
 
 
 def test_a_failure_in_a_render_process_names_its_cause(renderers):
     with pytest.raises(RuntimeError, match="rendering failed in the figures render process:(.|\n)*KeyError: 'no-such-kind'"):
-        renderers.render(JOB, [{"kind": "no-such-kind"}], lambda: None)
+        renderers.render(JOB, [{"kind": "no-such-kind"}], [], lambda drawn: None)
     with Renderers.start() as fresh, pytest.raises(
             RuntimeError, match="rendering failed in the pdf render process:(.|\n)*KeyError: 'folders'"):
-        fresh.render({"html": "<p>x</p>"}, [], lambda: None)
+        fresh.render({"html": "<p>x</p>"}, [], [], lambda drawn: None)
 
 
 def test_closing_unused_render_processes_stops_them_at_once(renderers):

@@ -76,3 +76,46 @@ def test_a_table_too_wide_for_a_portrait_page_goes_landscape():
     line = wide["blocks"][0]["rows"][0]["text"]
     assert len(line) * MONO_EM * wide["font_pt"] <= LANDSCAPE_WIDTH_PT
     assert line.startswith("Mean (SD)") and line.endswith("4.8 (0.87)") and line.count("4.8 (0.87)") == 9
+
+
+MEAN_CI = {"kind": "mean_ci", "visits": ["Baseline", "Week 5"], "xlabel": "Visit", "ylabel": "CGI-S\nlower = better",
+           "series": [{"label": "Overall", "overall": True, "mean": [4.8, 3.9], "lower": [4.5, 3.6], "upper": [5.1, 4.2]}]}
+FOREST = {"kind": "forest", "xlabel": "change", "rows": [
+    {"label": "Overall", "overall": True, "estimate": -1.0, "lower": -1.3, "upper": -0.7},
+    {"label": "TIER 1", "overall": False, "estimate": -0.6, "lower": -1.0, "upper": -0.1}]}
+SPECS = [MEAN_CI, None, FOREST]
+HTML = "".join(f"<p>Figure {k}</p><img class='figure' style='width: 100%' src='trialkit-figure:{k}'>" for k in (0, 2))
+
+
+def _pdf(sizes, svgs=None):
+    from trialkit.report.render import make_pdf
+
+    svgs = svgs or [figures.draw(s) if s else "" for s in SPECS]
+    return make_pdf({"html": HTML, "folders": [], **({"figure_sizes": sizes} if sizes is not None else {})}, svgs)
+
+
+def test_the_pdf_is_laid_out_before_its_figures_are_drawn_and_is_the_same():
+    """With each figure's size known from its spec, WeasyPrint lays the PDF out before the figures exist and
+    fetches each when its page is written: the bytes are those of WeasyPrint fetching them first."""
+    early = _pdf([figures.size(s) if s else None for s in SPECS])
+    assert early["early_layout"] and early["served"] == ["trialkit-figure:0", "trialkit-figure:2"]
+    late = _pdf(None)
+    assert not late["early_layout"] and late["served"] == ["trialkit-figure:0", "trialkit-figure:2"]
+    assert early["pdf"] == late["pdf"]
+
+
+def test_a_figure_of_another_size_than_laid_out_makes_the_pdf_again():
+    import pytest
+
+    wrong = [figures.size(MEAN_CI), None, (figures.WIDTH, 5.0)]
+    with pytest.warns(RuntimeWarning, match="laid out again.*trialkit-figure:2 was drawn"):
+        again = _pdf(wrong)
+    assert not again["early_layout"] and again["pdf"] == _pdf(None)["pdf"]
+
+
+def test_a_figure_that_cannot_be_shown_stops_the_pdf():
+    import pytest
+
+    broken = [figures.draw(MEAN_CI), "", "<svg xmlns='http://www.w3.org/2000/svg'><unclosed></svg>"]
+    with pytest.raises(RuntimeError, match="could not show the report's figures"), pytest.warns(RuntimeWarning):
+        _pdf([figures.size(s) if s else None for s in SPECS], broken)

@@ -127,7 +127,7 @@ def _untouched(out: Path) -> str:
 def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress,
          renderers: Renderers) -> RunResult:
     from trialkit import manifest as manifests
-    from trialkit.report import build_context, render
+    from trialkit.report import build_context, figures, render
     from trialkit.report import rtf
 
     checked.raise_for_errors()
@@ -141,21 +141,22 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     context = build_context(ard, issues, config, manifest)
     study_templates = config.root / "templates"
     logo = (config.root / config.study.logo).resolve() if config.study.logo else None
-    job = {"html": render.render_html(context, study_templates=study_templates, medium="pdf"),
-           "folders": [str(f) for f in (render.packaged_templates(), study_templates, logo) if f is not None]}
     specs = [figure["spec"] for measure in context["measures"] for figure in measure["figures"]]
+    job = {"context": context, "study_templates": str(study_templates),
+           "folders": [str(f) for f in (render.packaged_templates(), study_templates, logo) if f is not None],
+           "figure_sizes": [figures.size(spec) if spec is not None else None for spec in specs]}
 
-    def meanwhile() -> dict[str, bytes]:  # while the PDF is made in the render process
+    def meanwhile(svgs: list[str]) -> dict[str, bytes]:  # while the PDF is made in the render process
+        html = render.render_html(context, study_templates=study_templates, medium="html", svgs=svgs)
         return {
+            "report.html": html.encode("utf-8"),
             "ard.csv": ard_to_csv(ard).encode("utf-8"),
             "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
-            **rtf.tables_to_rtf(context),
         }
 
-    svgs, rendered, contents = renderers.render(job, specs, meanwhile)
-    html = render.render_html(context, study_templates=study_templates, medium="html", svgs=svgs)
+    rendered, tables, contents = renderers.render(job, specs, rtf.report_tables(context), meanwhile)
     progress("writing outputs")
-    contents = {"report.pdf": rendered["pdf"], "report.html": html.encode("utf-8"), **contents}
+    contents = {"report.pdf": rendered["pdf"], **contents, **tables}
     contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))
     files = _write_atomically(out, contents)
     return RunResult(out_dir=out, files=files, ard=ard, issues=issues, fetched=tuple(rendered["served"]),

@@ -13,7 +13,15 @@ P = "p"
 
 
 def cell(kind: str, value, decimals: int = 0) -> dict:
-    return {"kind": kind, "value": value, "decimals": decimals}
+    return {"kind": kind, "value": _plain(value), "decimals": decimals}
+
+
+def _plain(value):
+    """A numpy scalar as the Python number it holds (also inside a pair): the context goes to the render
+    process, which imports neither numpy nor pandas."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def text(value: str) -> dict:

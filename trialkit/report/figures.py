@@ -22,7 +22,19 @@ def _level_colour(k: int) -> str:
     return OKABE_ITO[(k + 1) % len(OKABE_ITO)]
 
 
-def _figure(height: float, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = True, xticks: bool = True,
+#: figure heights in inches, by kind (a forest plot's grows with its rows: :func:`size`)
+HEIGHT = {"mean_ci": 2.9, "trajectories": 2.8, "waterfall": 2.5}
+
+
+def size(spec: dict) -> tuple[float, float]:
+    """Width and height in inches of the figure that ``spec`` draws, known before it is drawn: the PDF is
+    laid out while the figures are still being drawn."""
+    if spec["kind"] == "forest":
+        return WIDTH, 0.55 + 0.3 * len(spec["rows"])
+    return WIDTH, HEIGHT[spec["kind"]]
+
+
+def _figure(spec: dict, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = True, xticks: bool = True,
             legend_rows: int = 0):
     """A figure of the report's width with one axes, its margins sized for the labels around it."""
     import matplotlib
@@ -36,7 +48,8 @@ def _figure(height: float, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = 
     bottom = 0.1 + (0.2 if xticks else 0.05) + (_LINE + 0.04 if xlabel else 0)
     top = 0.1 + 0.17 * legend_rows
     right = 0.15
-    fig = Figure(figsize=(WIDTH, height))
+    width, height = size(spec)
+    fig = Figure(figsize=(width, height))
     ax = fig.add_axes((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (bottom + top) / height))
     ax.set_ylabel(ylabel)
     return fig, ax
@@ -85,7 +98,7 @@ def _mean_ci(spec: dict):
 
     series, visits = spec["series"], spec["visits"]
     ncols = min(len(series), 4)
-    fig, ax = _figure(2.9, ylabel=spec["ylabel"], legend_rows=-(-len(series) // ncols))
+    fig, ax = _figure(spec, ylabel=spec["ylabel"], legend_rows=-(-len(series) // ncols))
     step = 0.08
     handles = []
     for k, s in enumerate(series):
@@ -107,7 +120,7 @@ def _trajectories(spec: dict):
     from matplotlib.lines import Line2D
 
     levels = spec["levels"]
-    fig, ax = _figure(2.8, ylabel=spec["ylabel"], legend_rows=1 if levels else 0)
+    fig, ax = _figure(spec, ylabel=spec["ylabel"], legend_rows=1 if levels else 0)
     subjects = spec["subjects"]
     lines = LineCollection([list(zip(s["x"], s["y"])) for s in subjects], linewidths=0.7, alpha=0.8,
                            colors=[_level_colour(s["level"]) for s in subjects])
@@ -126,7 +139,7 @@ def _waterfall(spec: dict):
     from matplotlib.patches import Patch
 
     values, levels = spec["values"], spec["levels"]
-    fig, ax = _figure(2.5, ylabel=spec["ylabel"], xticks=False, legend_rows=1 if levels else 0)
+    fig, ax = _figure(spec, ylabel=spec["ylabel"], xticks=False, legend_rows=1 if levels else 0)
     if spec["level_of_bar"]:
         ax.bar(range(len(values)), values, width=0.8, color=[_level_colour(k) for k in spec["level_of_bar"]])
     elif values:  # one outline, a step per run of equal values: thousands of subjects stay a small SVG
@@ -144,7 +157,7 @@ def _waterfall(spec: dict):
 def _forest(spec: dict):
     rows = spec["rows"]
     labels = [r["label"] for r in rows]
-    fig, ax = _figure(0.55 + 0.3 * len(rows), ylabel="", ytick_chars=max(map(len, labels), default=4))
+    fig, ax = _figure(spec, ylabel="", ytick_chars=max(map(len, labels), default=4))
     y = list(range(len(rows)))[::-1]
     for k, r in enumerate(rows):
         colour = OKABE_ITO[0] if r["overall"] else OKABE_ITO[5]

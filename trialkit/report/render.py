@@ -5,6 +5,8 @@ Formatting of numbers happens here, in Jinja filters, and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import textwrap
 from pathlib import Path
@@ -163,11 +165,17 @@ def monospace(table: dict) -> dict:
 
 
 def environment(study_templates: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment: a study's own ``templates/`` folder overrides the packaged files."""
-    loaders = []
-    if study_templates is not None and study_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(study_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(packaged_templates())))
+    """The Jinja environment: a study's own ``templates/`` folder overrides the packaged files.
+
+    One environment per folder and process, so that each template is compiled once (the PDF render
+    process compiles the report's while the analysis runs); Jinja reloads a template whose file changed.
+    """
+    return _environment(study_templates if study_templates is not None and study_templates.is_dir() else None)
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(study_templates: Path | None) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(folder)) for folder in (study_templates, packaged_templates()) if folder]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
@@ -236,6 +244,7 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
             super().__init__(allowed_protocols={"file"})
             self.served: list[str] = []
             self.refused: list[str] = []
+            self.early_layout = False  # see render_pdf
 
         def fetch(self, url, headers=None):
             from urllib.parse import unquote, urlparse
@@ -257,12 +266,108 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
     return _Confined()
 
 
-def render_pdf(html: str, *, fetcher=None) -> bytes:
+def render_pdf(html: str, *, fetcher=None, figure_sizes=()) -> bytes:
     """PDF bytes from the report's HTML. Resources come only through ``fetcher`` (by default one that
-    serves nothing); the document has no base URL, so a relative link resolves to nothing."""
-    import weasyprint  # heavy: imported only when a PDF is made
+    serves nothing); the document has no base URL, so a relative link resolves to nothing.
 
-    return weasyprint.HTML(string=html, url_fetcher=fetcher or ConfinedFetcher(), base_url=None).write_pdf()
+    ``figure_sizes``: the width and height in inches of figure k (:data:`FIGURE_URL` k; None where the
+    report has no such figure). The document is laid out with these sizes while the figures are still being
+    drawn, and each figure is fetched when its page is written (:func:`_figure_images`). Should that fail,
+    the PDF is made again with the figures fetched before the layout, as WeasyPrint does by itself; a
+    figure that cannot be shown either way raises (a report never goes out with a blank figure).
+    """
+    import weasyprint  # heavy: imported only when a PDF is made
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = fetcher or ConfinedFetcher()
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None)
+    urls = [FIGURE_URL.format(k) for k, size in enumerate(figure_sizes) if size is not None]
+    if urls:
+        fonts = FontConfiguration()
+        with _image_failures() as failed:
+            try:
+                pdf = document.write_pdf(font_config=fonts, cache=_figure_images(figure_sizes, fetcher, fonts))
+            except Exception as exc:  # noqa: BLE001 - tried again below; a real fault recurs there and is raised
+                failed.append(repr(exc))
+        if not failed:
+            fetcher.early_layout = True
+            return pdf
+        import warnings
+
+        warnings.warn(f"trialkit: the PDF is laid out again with its figures fetched first ({failed[0]})",
+                      RuntimeWarning, stacklevel=2)
+    before = len(fetcher.served)
+    with _image_failures() as failed:
+        pdf = document.write_pdf()
+    if failed or not set(urls) <= set(fetcher.served[before:]):
+        raise RuntimeError(f"WeasyPrint could not show the report's figures: {failed}")
+    return pdf
+
+
+@contextlib.contextmanager
+def _image_failures():
+    """Collect WeasyPrint's errors about the report's figures while rendering (WeasyPrint logs a failed image
+    and leaves it out)."""
+    import logging
+
+    failed: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR and FIGURE_URL.format("") in record.getMessage():
+                failed.append(record.getMessage())
+
+    logger, handler = logging.getLogger("weasyprint"), _Collect()
+    logger.addHandler(handler)
+    try:
+        yield failed
+    finally:
+        logger.removeHandler(handler)
+
+
+def _points(inches: float) -> str:
+    """A length in points as matplotlib writes it in an SVG's width, height and viewBox."""
+    return f"{inches * 72:f}".rstrip("0").rstrip(".")
+
+
+def _figure_images(sizes, fetcher, fonts) -> dict:
+    """The report's figures as WeasyPrint images, by URL, to preload WeasyPrint's image cache with.
+
+    Each has its figure's size from the start, so that WeasyPrint lays the document out while the figures
+    are still being drawn (in the figure render process); the figure's SVG is fetched, through ``fetcher``,
+    only when WeasyPrint writes the page that shows it, and made into the image WeasyPrint would have made
+    of it, with the document's fonts (``fonts``). An SVG of another size than the layout's raises.
+    """
+    import xml.etree.ElementTree as ET
+
+    from weasyprint.images import SVGImage
+
+    class _Fonts:  # what an SVG image uses of WeasyPrint's layout context: its fonts (no <image>, no hyphens)
+        font_config = fonts
+        dictionaries: dict = {}
+
+    def svg_image(url: str, svg: bytes) -> SVGImage:
+        return SVGImage(ET.fromstring(svg), url, fetcher, _Fonts())
+
+    class _Figure:
+        def __init__(self, url: str, width: str, height: str) -> None:
+            self._url = url
+            self._laid_out = svg_image(url, f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}pt" '
+                                            f'height="{height}pt" viewBox="0 0 {width} {height}"/>'.encode())
+
+        def get_intrinsic_size(self, *args, **kwargs):
+            return self._laid_out.get_intrinsic_size(*args, **kwargs)
+
+        def draw(self, *args, **kwargs):
+            image = svg_image(self._url, fetcher.fetch(self._url).read())
+            drawn, laid_out = image.get_intrinsic_size(1, 16), self.get_intrinsic_size(1, 16)
+            if any(abs(a - b) > 0.01 for a, b in zip(drawn, laid_out, strict=True)):
+                raise RuntimeError(f"figure {self._url} was drawn {drawn} but laid out {laid_out} (width, "
+                                         "height, ratio): trialkit.report.figures.size is wrong for it")
+            return image.draw(*args, **kwargs)
+
+    return {FIGURE_URL.format(k): _Figure(FIGURE_URL.format(k), _points(size[0]), _points(size[1]))
+            for k, size in enumerate(sizes) if size is not None}
 
 
 def draw_figures(specs: list[dict | None]) -> list[str]:
@@ -273,9 +378,18 @@ def draw_figures(specs: list[dict | None]) -> list[str]:
 
 
 def make_pdf(job: dict, figures) -> dict:
-    """The PDF of ``job`` (``{"html": render_html(medium="pdf"), "folders": paths the fetcher may serve}``)
-    showing ``figures`` (see :func:`ConfinedFetcher`). Returns ``{"pdf": bytes, "served": URLs, "refused":
-    URLs}``."""
+    """The PDF of ``job`` showing ``figures`` (see :func:`ConfinedFetcher`).
+
+    ``job``: ``{"context": the report context, "study_templates": the study's templates folder or None,
+    "folders": paths the fetcher may serve, "figure_sizes": see render_pdf}``; the PDF's HTML is rendered
+    from the context here (in the PDF render process, whose templates are compiled while the analysis
+    runs). A job may give the HTML itself instead, as ``"html"``.
+
+    Returns ``{"pdf": bytes, "served": URLs, "refused": URLs, "early_layout": whether the PDF was laid out
+    before its figures were drawn}``."""
+    html = job["html"] if "html" in job else render_html(
+        job["context"], study_templates=job["study_templates"] and Path(job["study_templates"]), medium="pdf")
     fetcher = ConfinedFetcher(*map(Path, job["folders"]), figures=figures)
-    pdf = render_pdf(job["html"], fetcher=fetcher)
-    return {"pdf": pdf, "served": list(fetcher.served), "refused": list(fetcher.refused)}
+    pdf = render_pdf(html, fetcher=fetcher, figure_sizes=job.get("figure_sizes", ()))
+    return {"pdf": pdf, "served": list(fetcher.served), "refused": list(fetcher.refused),
+            "early_layout": fetcher.early_layout}

@@ -44,7 +44,11 @@ def table_to_rtf(table: dict) -> str:
     return document.rtf_encode()
 
 
-def tables_to_rtf(context: dict) -> dict[str, bytes]:
-    """Every numbered table of the report context, keyed by its file name."""
-    tables = [*context["subject_tables"], *(t for m in context["measures"] for t in m["tables"])]
+def report_tables(context: dict) -> list[dict]:
+    """Every numbered table of the report context, in report order."""
+    return [*context["subject_tables"], *(t for m in context["measures"] for t in m["tables"])]
+
+
+def tables_to_rtf(tables: list[dict]) -> dict[str, bytes]:
+    """Each table (see :func:`report_tables`) as RTF, keyed by its file name."""
     return {_file_name(t["number"]): table_to_rtf(t).encode("utf-8") for t in tables}

@@ -143,15 +143,16 @@ class Renderers:
     def none(cls) -> Renderers:
         return cls(None, None)
 
-    def render(self, job: dict, specs: list[dict | None], meanwhile):
-        """Draw ``specs`` and make the PDF of ``job`` (see :func:`trialkit.report.render.make_pdf`); call
-        ``meanwhile()`` while the PDF is being made. Returns ``(svgs, pdf result, meanwhile's result)``."""
-        from trialkit.report import render
+    def render(self, job: dict, specs: list[dict | None], tables: list[dict], meanwhile):
+        """Draw ``specs``, write ``tables`` as RTF (:func:`trialkit.report.rtf.tables_to_rtf`) and make the PDF
+        of ``job`` (see :func:`trialkit.report.render.make_pdf`); call ``meanwhile(svgs)`` with the drawn
+        figures while the PDF is being made. Returns ``(pdf result, RTF files, meanwhile's result)``."""
+        from trialkit.report import render, rtf
 
         if self.pdf is not None:
-            self.pdf.send(job)  # parses the report while the figures are drawn
+            self.pdf.send(job)  # lays the report out while the figures are drawn
         if self.figures is not None:
-            self.figures.send(specs)
+            self.figures.send({"specs": specs, "tables": tables})
             self.figures.close_input()
             drawn = (self.figures.receive()["svg"] for _ in specs)
         else:
@@ -161,11 +162,12 @@ class Renderers:
             svgs.append(svg)
             if self.pdf is not None:
                 self.pdf.send(svg)
-        if self.pdf is None:
-            return svgs, render.make_pdf(job, svgs), meanwhile()
-        self.pdf.close_input()
-        done = meanwhile()
-        return svgs, self.pdf.receive(), done
+        if self.pdf is not None:
+            self.pdf.close_input()
+        done = meanwhile(svgs)
+        rtf_files = self.figures.receive()["rtf"] if self.figures is not None else rtf.tables_to_rtf(tables)
+        pdf = self.pdf.receive() if self.pdf is not None else render.make_pdf(job, svgs)
+        return pdf, rtf_files, done
 
     def close(self) -> None:
         for process in (self.figures, self.pdf):
@@ -190,6 +192,11 @@ WARM_UP_SPECS = [
      "xlabel": "x"},
 ]
 
+#: a small table, written once as RTF to warm rtflite (and polars, pydantic) up
+WARM_UP_TABLE = {"number": "Table 0", "title": "x", "population": "x", "columns": ["", "A (N=1)"], "footnote": "x",
+                 "interactions": [], "blocks": [{"label": "x", "rows": [{"cells": [{"kind": "text", "value": "n"},
+                                                                       {"kind": "num", "value": 1.0, "decimals": 1}]}]}]}
+
 _WARM_UP_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100pt" '
                 'height="50pt" viewBox="0 0 100 50"><defs><path id="m" d="M 0 0 L 0 3"/></defs>'
                 '<g clip-path="url(#c)"><path d="M 0 0 L 10 10" style="stroke: #000"/></g><use xlink:href="#m" x="5" '
@@ -204,8 +211,12 @@ def _warm_up(role: str) -> None:
     from trialkit.report import render
 
     if role == "figures":
+        from trialkit.report import rtf
+
         render.draw_figures(WARM_UP_SPECS)
+        rtf.tables_to_rtf([WARM_UP_TABLE])
         return
+    render.environment().get_template("report.html.j2")  # compiled once, for the job's HTML
     css = (render.packaged_templates() / "report.css").read_text(encoding="utf-8")
     html = (f"<style>{css}</style><h1>x</h1><h2 id='a'>x</h2><h3>x</h3><p class='footnote'>x <b>x</b> <i>x</i></p>"
             "<table class='contents'><tr><td><a href='#a'>x</a></td><td class='page'><a class='page' href='#a'></a>"
@@ -213,7 +224,7 @@ def _warm_up(role: str) -> None:
             "<td>x</td></tr><tr class='emphasis'><td>1.0</td></tr></tbody></table><table class='tlf listing'>"
             f"<tr><th>x</th><td>x</td></tr></table><pre class='config'>x</pre><img class='figure' "
             f"src='{render.FIGURE_URL.format(0)}'>")
-    render.make_pdf({"html": html, "folders": []}, [_WARM_UP_SVG])
+    render.make_pdf({"html": html, "folders": [], "figure_sizes": [(100 / 72, 50 / 72)]}, [_WARM_UP_SVG])
 
 
 def _serve(role: str) -> int:
@@ -221,10 +232,11 @@ def _serve(role: str) -> int:
 
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to the error log, not into the answer
-    if role == "figures" and hasattr(os, "nice"):
-        # three processes share the machine while the main one imports and analyses: that one comes first.
-        # When the figures are drawn, the main process waits for them, so this costs nothing then.
-        os.nice(10)
+    if hasattr(os, "nice"):
+        # three processes share the machine while the main one imports and analyses: that one comes first,
+        # then the PDF's warm-up, then the figures'. Afterwards the main process mostly waits for the PDF, and
+        # the PDF process still comes before the figure process's RTF tables.
+        os.nice(5 if role == "pdf" else 10)
     _warm_up(role)
     try:
         job = pickle.load(sys.stdin.buffer)
@@ -237,9 +249,12 @@ def _serve(role: str) -> int:
         answer.flush()
 
     try:
-        if role == "figures":  # a reply per figure, as it is drawn
-            for spec in job:
+        if role == "figures":  # a reply per figure, as it is drawn, then the RTF tables
+            from trialkit.report import rtf
+
+            for spec in job["specs"]:
                 reply({"svg": render.draw_figures([spec])[0]})
+            reply({"rtf": rtf.tables_to_rtf(job["tables"])})
         else:
             received: list[str] = []
 
