@@ -1,6 +1,8 @@
 """Cold wall time of `trialkit run` beside the time Python takes to import the dependency stack.
 
 Each figure is the median of REPEATS fresh processes (the OS file cache is warm, the interpreter cold).
+The import processes leave without the interpreter's teardown (``os._exit``), as the ``trialkit``
+command does, so that the comparison is of the work alone.
 Usage: python benchmarks/bench_run.py [--repeats 5] [--subjects 3000]
 """
 
@@ -27,6 +29,8 @@ TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, we
                   "polars, pydantic, yaml, click, openpyxl, pyreadstat")
 #: the project's chosen analysis stack (statsmodels, pingouin: used from the mixed-model issue on)
 CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
+#: appended to each import command: leave without the interpreter's teardown, as the trialkit command does
+NO_TEARDOWN = "; import os; os._exit(0)"
 
 
 def wall(commands: dict[str, list[str]], repeats: int) -> dict[str, list[float]]:
@@ -75,8 +79,8 @@ def main() -> None:
         tmp = Path(tmp)
         big = simulated_study(tmp / "big", args.subjects)
         figures = wall({
-            "import trialkit's dependency stack": [py, "-c", TRIALKIT_STACK],
-            "import pandas+statsmodels+pingouin+jinja2+weasyprint": [py, "-c", CHOSEN_STACK],
+            "import trialkit's dependency stack": [py, "-c", TRIALKIT_STACK + NO_TEARDOWN],
+            "import pandas+statsmodels+pingouin+jinja2+weasyprint": [py, "-c", CHOSEN_STACK + NO_TEARDOWN],
             "trialkit run example_study (30 subjects)": [trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")],
             f"trialkit run simulated study ({args.subjects} subjects)": [trialkit, "run", str(big), "--out", str(tmp / "o2")],
         }, args.repeats)

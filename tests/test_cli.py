@@ -65,3 +65,21 @@ def test_console_script_shows_no_traceback_for_bad_data(make_study):
     assert proc.returncode == 2
     assert proc.stderr.startswith("trialkit: error: 1 data problem stops the analysis:\n  records.csv: row 5: column AVAL: value '99'")
     assert "Traceback" not in proc.stderr
+
+
+def test_console_script_exits_with_the_commands_status_and_all_its_output(make_study, tmp_path):
+    """`python -m trialkit` (as the `trialkit` script) leaves without the interpreter's teardown: its exit
+    status and everything it printed must still come through."""
+    study, out = make_study(), tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "trialkit", "run", str(study), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("wrote report.pdf, report.html, ard.csv") and proc.stdout.endswith("\n")
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF") and (out / "manifest.json").is_file()
+    verified = subprocess.run([sys.executable, "-m", "trialkit", "verify", str(out)], capture_output=True, text=True)
+    assert verified.returncode == 0 and verified.stdout.strip()
+    (out / "ard.csv").write_text("edited\n")
+    changed = subprocess.run([sys.executable, "-m", "trialkit", "verify", str(out)], capture_output=True, text=True)
+    assert changed.returncode == 3 and "ard.csv" in changed.stdout
+    usage = subprocess.run([sys.executable, "-m", "trialkit", "run", "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option" in usage.stderr

@@ -54,3 +54,15 @@ def test_closing_unused_render_processes_stops_them_at_once(renderers):
 def test_not_started_when_switched_off(monkeypatch):
     monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", "0")
     assert RenderProcess.start("pdf") is None and RenderProcess.start("figures") is None
+
+
+def test_the_processes_import_this_trialkit_whatever_the_current_folder(tmp_path, monkeypatch):
+    """`python -m` puts the working folder first on the path: a folder `trialkit` where the user runs the
+    command must not be what the render processes import."""
+    (tmp_path / "trialkit").mkdir()
+    (tmp_path / "trialkit" / "__init__.py").write_text("raise ImportError('not the trialkit being run')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", "1")
+    with Renderers.start() as started:
+        there, _, _ = started.render(JOB, SPECS, [], lambda drawn: None)
+    assert there["pdf"].startswith(b"%PDF") and there["early_layout"]

@@ -1,6 +1,6 @@
 """``python -m trialkit``: the same as the ``trialkit`` command."""
 
-from trialkit.cli import main
+from trialkit.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

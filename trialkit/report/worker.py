@@ -53,19 +53,16 @@ class RenderProcess:
             raise ValueError(f"unknown render process role {role!r}")
         if not _wanted() or not sys.executable:  # an embedded Python may not know its own executable
             return None
-        import site
-
         import trialkit
 
-        env = dict(os.environ)
-        source = str(Path(trialkit.__file__).resolve().parents[1])
-        installed = {str(Path(p).resolve()) for p in [*site.getsitepackages(), site.getusersitepackages()]}
-        if source not in installed:  # a source tree: the process imports the same trialkit as the caller's
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+        # run from the folder that holds this trialkit: `python -m` puts its working folder first on the
+        # path, so the process imports the caller's own trialkit (a source tree or an installed one), never
+        # one that happens to lie in the user's current folder
+        home = Path(trialkit.__file__).resolve().parents[1]
         stderr = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen([sys.executable, "-m", "trialkit.report.worker", role], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=stderr, env=env)
+                                    stdout=subprocess.PIPE, stderr=stderr, cwd=home)
         except OSError:
             stderr.close()
             return None
