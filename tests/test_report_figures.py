@@ -45,9 +45,9 @@ def test_trajectories_hold_each_subjects_values_in_visit_order():
 
 
 def test_trajectories_are_not_drawn_for_more_than_the_limit(tmp_path):
-    from trialkit.report.sections import figures_of
-    from trialkit.config import load_config
     from tests.conftest import EXAMPLE
+    from trialkit.config import load_config
+    from trialkit.report.sections import figures_of
 
     config = load_config(EXAMPLE)
     ard = _individual(figure_data.MAX_TRAJECTORIES + 1)
@@ -60,7 +60,12 @@ def test_trajectories_are_not_drawn_for_more_than_the_limit(tmp_path):
 
 
 def test_a_table_too_wide_for_a_portrait_page_goes_landscape():
-    from trialkit.report.render import LANDSCAPE_WIDTH_PT, MONO_EM, TEXT_WIDTH_PT, monospace
+    from trialkit.report.render import (
+        LANDSCAPE_WIDTH_PT,
+        MONO_EM,
+        TEXT_WIDTH_PT,
+        monospace,
+    )
 
     def table(n_groups):
         columns = ["Statistic", *(f"TIER {k} (N=10)" for k in range(n_groups))]

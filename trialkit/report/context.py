@@ -11,11 +11,26 @@ from __future__ import annotations
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report.cells import (P, Lookup, by_group, cell, confidence_label, direction_label, group_label, row,
-                                   text)
+from trialkit.report.cells import (
+    Lookup,
+    P,
+    by_group,
+    cell,
+    confidence_label,
+    direction_label,
+    group_label,
+    row,
+    text,
+)
+from trialkit.report.cells import columns as cols
 from trialkit.report.model_tables import model_tables
-from trialkit.report.sections import figures_of, methods, provenance, subject_tables, summary
-
+from trialkit.report.sections import (
+    figures_of,
+    methods,
+    provenance,
+    subject_tables,
+    summary,
+)
 
 #: the statistics rows of a summary table: label, cell kind, ARD stats, decimals beyond the data's
 SUMMARY_STATS = [("n", "int", ("n",), 0), ("Mean (SD)", "pair", ("mean", "sd"), 1), ("SE", "num", ("se",), 2),
@@ -59,10 +74,8 @@ def build_context(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, 
     """
     visits = config.visits
     conf = confidence_label(config.alpha)
-    population = {
-        (r.group_var, r.group): r.value
-        for r in ard[(ard["analysis"] == "population") & (ard["stat"] == "n")].itertuples(index=False)
-    }
+    counts = ard[(ard["analysis"] == "population") & (ard["stat"] == "n")]
+    population = {(gv, g): n for gv, g, n in zip(*cols(counts, "group_var", "group", "value"))}
     descriptive = Lookup(ard, "descriptive")
     change = Lookup(ard, "change")
     ttest = Lookup(ard, "paired_t")

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from trialkit.report.cells import group_name
+from trialkit.report.cells import columns, group_name
 
 #: above this many subjects, individual trajectories are not drawn (unreadable, and slow to lay out)
 MAX_TRAJECTORIES = 200
@@ -21,6 +21,9 @@ MAX_BARS = 200
 
 
 def _number(x) -> float | None:
+    """A plotted value: None where missing or NaN."""
+    if x is None:
+        return None
     x = float(x)
     return None if math.isnan(x) else x
 
@@ -28,13 +31,13 @@ def _number(x) -> float | None:
 def mean_ci(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: str, conf: str) -> dict:
     """Mean with its CI at each visit, overall and for each subgroup level."""
     rows = ard[(ard["analysis"] == "descriptive") & (ard["measure"] == measure)]
-    table = rows.pivot_table(index=["group_var", "group", "visit"], columns="stat", values="value", sort=False)
-    series = []
-    for gv, g in dict.fromkeys((gv, g) for gv, g, _ in table.index):
-        part = table.loc[(gv, g)].reindex(visits)
-        series.append({"label": group_name(gv, g), "overall": gv == "overall",
-                       **{key: [_number(v) for v in part[stat]]
-                          for key, stat in (("mean", "mean"), ("lower", "ci_lower"), ("upper", "ci_upper"))}})
+    groups: dict[tuple, dict[tuple, float]] = {}  # (group_var, group) -> (visit, stat) -> value
+    for gv, g, visit, stat, value in zip(*columns(rows, "group_var", "group", "visit", "stat", "value")):
+        groups.setdefault((gv, g), {})[visit, stat] = value
+    series = [{"label": group_name(gv, g), "overall": gv == "overall",
+               **{key: [_number(values.get((visit, stat))) for visit in visits]
+                  for key, stat in (("mean", "mean"), ("lower", "ci_lower"), ("upper", "ci_upper"))}}
+              for (gv, g), values in groups.items()]
     return {"kind": "mean_ci", "visits": list(visits), "series": series,
             "ylabel": f"{measure}, mean ({conf} CI)\n{direction}", "xlabel": "Visit"}
 
@@ -46,7 +49,7 @@ def trajectories(ard: pd.DataFrame, measure: str, visits: list[str], *, directio
     position = {v: i for i, v in enumerate(visits)}
     points: dict[str, list] = {}
     level_of: dict[str, int] = {}
-    for subject, visit, value, category in zip(rows["group"], rows["visit"], rows["value"], rows["category"]):
+    for subject, visit, value, category in zip(*columns(rows, "group", "visit", "value", "category")):
         points.setdefault(subject, []).append((position[visit], float(value)))
         level_of.setdefault(subject, levels.index(category))
     subjects = [{"level": level_of[s], "x": [x for x, _ in sorted(points[s])], "y": [y for _, y in sorted(points[s])]}
@@ -78,9 +81,11 @@ def forest(ard: pd.DataFrame, measure: str, *, analysis: str, visit: str, contra
     """Endpoint effect overall and within each subgroup level, with CIs: one row each."""
     rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == measure) & (ard["visit"] == visit)
                & (ard["contrast"] == contrast) & (ard["group"] != "")]
-    table = rows.pivot_table(index=["group_var", "group"], columns="stat", values="value", sort=False)
+    groups: dict[tuple, dict[str, float]] = {}  # (group_var, group) -> stat -> value
+    for gv, g, stat, value in zip(*columns(rows, "group_var", "group", "stat", "value")):
+        groups.setdefault((gv, g), {})[stat] = value
     return {"kind": "forest",
-            "rows": [{"label": group_name(gv, g), "overall": gv == "overall", "estimate": _number(r["estimate"]),
-                      "lower": _number(r["ci_lower"]), "upper": _number(r["ci_upper"])}
-                     for (gv, g), r in table.iterrows()],
+            "rows": [{"label": group_name(gv, g), "overall": gv == "overall", "estimate": _number(r.get("estimate")),
+                      "lower": _number(r.get("ci_lower")), "upper": _number(r.get("ci_upper"))}
+                     for (gv, g), r in groups.items()],
             "xlabel": f"{contrast} ({conf} CI); {direction}"}

@@ -233,7 +233,10 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
     parses the report). Each URL served is recorded in the fetcher's ``served`` list, each refused one in
     ``refused``.
     """
-    from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
+    from weasyprint.urls import (  # heavy: only when a PDF is made
+        URLFetcher,
+        URLFetcherResponse,
+    )
 
     allowed = [f.resolve() for f in folders if f is not None and f.exists()]  # folders, or single files
     prefix = FIGURE_URL.format("")
@@ -343,8 +346,8 @@ def _figure_images(sizes, fetcher, fonts) -> dict:
     from weasyprint.images import SVGImage
 
     class _Fonts:  # what an SVG image uses of WeasyPrint's layout context: its fonts (no <image>, no hyphens)
-        font_config = fonts
-        dictionaries: dict = {}
+        def __init__(self) -> None:
+            self.font_config, self.dictionaries = fonts, {}
 
     def svg_image(url: str, svg: bytes) -> SVGImage:
         return SVGImage(ET.fromstring(svg), url, fetcher, _Fonts())

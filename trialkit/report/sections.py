@@ -9,6 +9,7 @@ import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.report.cells import cell, confidence_label, group_label, row, text
+from trialkit.report.cells import columns as cols
 
 
 def figures_of(ard: pd.DataFrame, name: str, config: StudyConfig, *, conf: str, direction: str) -> list[dict]:
@@ -71,8 +72,9 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
     group_keys = list(population)
     columns = [group_label(gv, g, population) for gv, g in group_keys]
     tables = []
-    disp = ard[ard["analysis"] == "disposition"].set_index(["group_var", "group", "visit"])["value"]
-    if len(disp):
+    part = ard[ard["analysis"] == "disposition"]
+    disp = {(gv, g, visit): value for gv, g, visit, value in zip(*cols(part, "group_var", "group", "visit", "value"))}
+    if disp:
         rows = [row([text(visit), *(cell("int", disp.get((gv, g, visit), float("nan"))) for gv, g in group_keys)])
                 for visit in config.visits.order]
         tables.append({
@@ -83,12 +85,13 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
         })
     base = ard[ard["analysis"] == "baseline"]
     if len(base):
-        lookup = {(r.measure, r.group_var, r.group, r.category, r.stat): r.value for r in base.itertuples(index=False)}
+        records = list(zip(*cols(base, "measure", "group_var", "group", "category", "stat", "value")))
+        lookup = {record[:5]: record[5] for record in records}
         blocks = []
-        for name in dict.fromkeys(base["measure"]):
-            part = base[base["measure"] == name]
+        for name in dict.fromkeys(record[0] for record in records):
+            levels = list(dict.fromkeys(record[3] for record in records if record[0] == name))
             cells = []
-            if part["category"].eq("").all():  # numeric covariate
+            if levels == [""]:  # numeric covariate
                 def stat(s, gv, g):
                     return lookup.get((name, gv, g, "", s), float("nan"))
                 cells.append(row([text("n"), *(cell("int", stat("n", gv, g)) for gv, g in group_keys)]))
@@ -98,7 +101,7 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, population: dict) -> 
                 cells.append(row([text("Min, Max"), *(cell("range", (stat("min", gv, g), stat("max", gv, g)), 0)
                                                       for gv, g in group_keys)]))
             else:
-                for level in dict.fromkeys(part["category"]):
+                for level in levels:
                     cells.append(row([text(level), *(
                         cell("count_pct", (lookup.get((name, gv, g, level, "n"), 0.0),
                                             lookup.get((name, gv, g, level, "proportion"), float("nan"))))
