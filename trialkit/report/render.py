@@ -366,7 +366,7 @@ def _figure_images(sizes, fetcher, fonts) -> dict:
             drawn, laid_out = image.get_intrinsic_size(1, 16), self.get_intrinsic_size(1, 16)
             if any(abs(a - b) > 0.01 for a, b in zip(drawn, laid_out, strict=True)):
                 raise RuntimeError(f"figure {self._url} was drawn {drawn} but laid out {laid_out} (width, "
-                                         "height, ratio): trialkit.report.figures.size is wrong for it")
+                                   "height, ratio): trialkit.report.figures.size is wrong for it")
             return image.draw(*args, **kwargs)
 
     return {FIGURE_URL.format(k): _Figure(FIGURE_URL.format(k), _points(size[0]), _points(size[1]))

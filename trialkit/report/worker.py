@@ -1,11 +1,12 @@
-"""Render processes: the figures and the PDF are made in two other Python processes, while the main
-process writes the RTF tables, the HTML report and the datasets.
+"""Render processes: the PDF is made in one other Python process, the figures and the RTF tables in a
+second, while the main process writes the HTML report and the datasets.
 
-Importing WeasyPrint and matplotlib takes about as long as making the PDF. The command line therefore
-starts both processes before it imports pandas and reads the study, so that those imports happen on the
-other core while the main process analyses; when the report is due, each waits, warmed up, for its job.
-The figure process draws the figures while the PDF process parses the report; each figure is passed on
-to the PDF process as soon as it is drawn.
+Importing WeasyPrint, matplotlib and rtflite takes about as long as making the PDF. The command line
+therefore starts both processes before it imports pandas and reads the study, so that those imports
+happen on the other core while the main process analyses; when the report is due, each waits, warmed
+up, for its job. The PDF process renders the report's HTML from the context and lays it out while the
+figure process draws the figures (their sizes are known from their specs); each figure is passed on to
+the PDF process as soon as it is drawn and is needed only when its page is written.
 
 Each is a plain subprocess (``python -m trialkit.report.worker ROLE``) speaking pickle over its
 standard input and output, and imports neither pandas nor trialkit's analysis code.
@@ -127,8 +128,8 @@ class RenderProcess:
 
 
 class Renderers:
-    """The figure and PDF render processes of one run (either may be None: that part is made in this
-    process). :meth:`render` runs the job; the run closes them when it ends, used or not."""
+    """The figure (and RTF) and PDF render processes of one run (either may be None: that part is made in
+    this process). :meth:`render` runs the job; the run closes them when it ends, used or not."""
 
     def __init__(self, figures: RenderProcess | None, pdf: RenderProcess | None) -> None:
         self.figures, self.pdf = figures, pdf
