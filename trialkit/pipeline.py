@@ -127,8 +127,7 @@ def _untouched(out: Path) -> str:
 def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress,
          renderers: Renderers) -> RunResult:
     from trialkit import manifest as manifests
-    from trialkit.report import build_context, figures, render
-    from trialkit.report import rtf
+    from trialkit.report import build_context, figures, render, rtf
 
     checked.raise_for_errors()
     progress("deriving baseline and change")
