@@ -61,6 +61,21 @@ print(json.dumps(stages))
 """
 
 
+#: a fixed pure-Python loop: how quick the (shared, drifting) machine is in each round
+SPEED = "s = 0\nfor i in range(5_000_000): s += i"
+
+
+def _speed() -> float:
+    """Seconds for the loop, run on both cores at once: the slower of the two (a run uses both)."""
+    start = time.perf_counter()
+    loops = [subprocess.Popen([sys.executable, "-c", SPEED]) for _ in range(2)]
+    ends = []
+    for loop in loops:
+        loop.wait()
+        ends.append(time.perf_counter())
+    return max(ends) - start
+
+
 def _timed(command: list[str], **env: str) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, env={**os.environ, **env})
@@ -72,9 +87,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     trialkit = shutil.which("trialkit") or sys.exit("trialkit is not installed: pip install .")
-    run_times, analysis_times, single_times, stages = [], [], [], []
+    run_times, analysis_times, single_times, stages, speeds = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeats):
+            speeds.append(_speed())
             analysis_times.append(_timed([sys.executable, "-c", ANALYSIS, str(STUDY)]))
             run_times.append(_timed([trialkit, "run", str(STUDY), "--out", f"{tmp}/run{k}"]))
             single_times.append(_timed([trialkit, "run", str(STUDY), "--out", f"{tmp}/single{k}"],
@@ -94,6 +110,10 @@ def main() -> None:
     single = statistics.median(single_times)
     print(f"  the run in one process          {single:6.2f}  (TRIALKIT_RENDER_PROCESS=0; beyond the analysis "
           f"{single - analysis:.2f})")
+    print("each round, by the machine's speed (a fixed Python loop on both cores at once, s): the analysis, "
+          "the run, the difference")
+    for speed, a, r in sorted(zip(speeds, analysis_times, run_times)):
+        print(f"  {speed:5.2f}  {a:5.2f}  {r:5.2f}  {r - a:5.2f}")
     print("stages of a library run (render processes started first), median seconds")
     for stage in stages[0]:
         print(f"  {stage:32s} {statistics.median(s[stage] for s in stages):6.2f}")
