@@ -11,26 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report.cells import (
-    Lookup,
-    P,
-    by_group,
-    cell,
-    confidence_label,
-    direction_label,
-    group_label,
-    row,
-    text,
-)
-from trialkit.report.cells import columns as cols
+from trialkit.report.cells import (P, Lookup, by_group, cell, confidence_label, direction_label, group_label, row,
+                                   text)
+from trialkit.report.cells import columns as cols  # "columns" names the tables' column headers below
 from trialkit.report.model_tables import model_tables
-from trialkit.report.sections import (
-    figures_of,
-    methods,
-    provenance,
-    subject_tables,
-    summary,
-)
+from trialkit.report.sections import figures_of, methods, provenance, subject_tables, summary
 
 #: the statistics rows of a summary table: label, cell kind, ARD stats, decimals beyond the data's
 SUMMARY_STATS = [("n", "int", ("n",), 0), ("Mean (SD)", "pair", ("mean", "sd"), 1), ("SE", "num", ("se",), 2),

@@ -65,11 +65,12 @@ def waterfall(ard: pd.DataFrame, measure: str, *, contrast: str, direction: str,
     Above :data:`MAX_BARS` subjects the bars are not coloured by level (``levels`` is empty)."""
     rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "change")]
     rows = rows.sort_values(["value", "group"], ascending=[False, True], kind="stable")
-    levels = sorted(set(rows["category"]), key=str)
+    values, categories = columns(rows, "value", "category")
+    levels = sorted(set(categories), key=str)
     n = len(rows)
     coloured = n <= MAX_BARS and levels != [""]
-    return {"kind": "waterfall", "values": [float(v) for v in rows["value"]],
-            "level_of_bar": [levels.index(c) for c in rows["category"]] if coloured else [],
+    return {"kind": "waterfall", "values": [float(v) for v in values],
+            "level_of_bar": [levels.index(c) for c in categories] if coloured else [],
             "levels": [f"{subgroup} {level}" if subgroup else level for level in levels] if coloured else [],
             "ylabel": f"Change, {contrast}\n{direction}",
             "xlabel": f"Subjects, sorted by change (n = {n})"

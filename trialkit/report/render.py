@@ -233,10 +233,7 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
     parses the report). Each URL served is recorded in the fetcher's ``served`` list, each refused one in
     ``refused``.
     """
-    from weasyprint.urls import (  # heavy: only when a PDF is made
-        URLFetcher,
-        URLFetcherResponse,
-    )
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # heavy: only when a PDF is made
 
     allowed = [f.resolve() for f in folders if f is not None and f.exists()]  # folders, or single files
     prefix = FIGURE_URL.format("")
@@ -353,8 +350,9 @@ def _figure_images(sizes, fetcher, fonts) -> dict:
         return SVGImage(ET.fromstring(svg), url, fetcher, _Fonts())
 
     class _Figure:
-        def __init__(self, url: str, width: str, height: str) -> None:
+        def __init__(self, url: str, size: tuple[float, float]) -> None:
             self._url = url
+            width, height = map(_points, size)
             self._laid_out = svg_image(url, f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}pt" '
                                             f'height="{height}pt" viewBox="0 0 {width} {height}"/>'.encode())
 
@@ -369,8 +367,8 @@ def _figure_images(sizes, fetcher, fonts) -> dict:
                                    "height, ratio): trialkit.report.figures.size is wrong for it")
             return image.draw(*args, **kwargs)
 
-    return {FIGURE_URL.format(k): _Figure(FIGURE_URL.format(k), _points(size[0]), _points(size[1]))
-            for k, size in enumerate(sizes) if size is not None}
+    urls = {FIGURE_URL.format(k): size for k, size in enumerate(sizes) if size is not None}
+    return {url: _Figure(url, size) for url, size in urls.items()}
 
 
 def draw_figures(specs: list[dict | None]) -> list[str]:

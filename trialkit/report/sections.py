@@ -9,7 +9,7 @@ import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.report.cells import cell, confidence_label, group_label, row, text
-from trialkit.report.cells import columns as cols
+from trialkit.report.cells import columns as cols  # "columns" names the tables' column headers below
 
 
 def figures_of(ard: pd.DataFrame, name: str, config: StudyConfig, *, conf: str, direction: str) -> list[dict]:
