@@ -145,7 +145,7 @@ def test_models_report_the_endpoint_overall_and_by_tier(ard, measure):
 def test_mmrm_used_unstructured_covariance_and_converged(ard):
     rows = ard[(ard.analysis == "mmrm") & (ard.stat == "converged")]
     assert set(rows.value) == {1.0}
-    assert all("us covariance, REML, satterthwaite df" in note for note in rows.note)
+    assert all("unstructured covariance, REML, Satterthwaite degrees of freedom" in note for note in rows.note)
 
 
 def test_holm_adjustment_by_hand(ard):
@@ -160,7 +160,7 @@ def test_holm_adjustment_by_hand(ard):
 def test_pdf_has_the_model_tables(pdf_text):
     text = "\n".join(pdf_text)
     for title in ("CGI-S: linear mixed model, Week 5 - Baseline", "CGI-I: MMRM, LS mean change from Baseline",
-                  "Visit x TIER interaction: F(", "us covariance, REML, satterthwaite df"):
+                  "Visit x TIER interaction: F(", "unstructured covariance, REML, Satterthwaite degrees of freedom"):
         assert title in text, title
 
 
@@ -185,11 +185,11 @@ def test_fallback_is_reported_in_ard_and_report(make_study, tmp_path):
     notes = result.ard[result.ard.analysis == "mmrm"].groupby("measure").note.unique()
     assert all(len(n) == 1 for n in notes)
     note = notes["CGI-S"][0]
-    assert "us not used: " in note and "covariance" in note
+    assert "unstructured covariance not used: " in note
     used = note.split(", ")[1]
-    assert used in {"toep covariance", "ar1 covariance", "cs covariance"}
+    assert used in {"Toeplitz covariance", "first-order autoregressive covariance", "compound symmetry covariance"}
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "us not used: " in html
+    assert "unstructured covariance not used: " in html
 
 
 def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
