@@ -88,7 +88,7 @@ def test_failed_run_leaves_earlier_outputs_intact(recorded_run, capsys, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure in the report stage")
 
-    monkeypatch.setattr("trialkit.report.render.render_html", broken)
+    monkeypatch.setattr("trialkit.report.render.make_html", broken)
     result = run_cli(capsys, "run", str(study), "--out", str(out))
     assert result.code == 1
     assert f"the outputs already in {out} were left untouched" in result.err

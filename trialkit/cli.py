@@ -43,12 +43,12 @@ def run(study: str, out_dir: str | None) -> None:
     Bad input stops the run with exit status 2 and a message naming the file,
     row, column and value; nothing is written then.
     """
-    from trialkit.report.worker import Renderers
+    from trialkit.report.processes import start_executor
 
-    renderers = Renderers.start()  # they import WeasyPrint and matplotlib while this process imports pandas
+    executor = start_executor()  # a render process: imports WeasyPrint and matplotlib while this one imports pandas
     from trialkit.pipeline import run_study
 
-    result = run_study(study, out_dir, progress=_progress_printer(), renderers=renderers)  # stops them
+    result = run_study(study, out_dir, progress=_progress_printer(), executor=executor)  # closes it
     n_warn = len(result.issues)
     tables = [name for name in result.files if name.startswith("tables/")]
     named = [name for name in result.files if not name.startswith("tables/")]
