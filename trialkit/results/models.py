@@ -49,11 +49,15 @@ def _convergence_note(result, note: str) -> str:
 
 @dataclass(frozen=True)
 class _Model:
-    """What differs between the LMM and the MMRM in the analysis of a subgroup."""
+    """What differs between the LMM and the MMRM."""
 
     analysis: str
+    #: the visits modelled, in order
+    visits: list[str]
     #: ``(data, subgroup or None) -> (fit, note)``; raises AnalysisError when the model cannot be fitted
     fit: Callable
+    #: ``(fit, data, key row with the note) -> rows`` of the model of all subjects
+    overall: Callable
     #: ``(fit, subgroup) -> one row per level``: the subgroup column and :data:`INFERENCE`
     by_level: Callable
     #: ``(data, subgroup) -> subjects per level``
@@ -92,6 +96,23 @@ def _by_subgroup(model: _Model, measure: str, data: pd.DataFrame, subgroup: str)
     return rows
 
 
+def _rows(model: _Model, frame: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    """Per measure: the model of all subjects, then the model of each subgroup."""
+    rows: list[ArdRow] = []
+    for measure in config.measures:
+        data = _categorical(frame[frame["measure"] == measure], "visit", model.visits)
+        key = ArdRow(model.analysis, measure)
+        try:
+            result, note = model.fit(data, None)
+        except AnalysisError as exc:
+            rows += _failed(key, exc)
+            continue
+        rows += model.overall(result, data, key._replace(note=note))
+        for subgroup in config.subjects.subgroups:
+            rows += _by_subgroup(model, measure, data, subgroup)
+    return rows
+
+
 def _subjects(part: pd.DataFrame, subgroup: str) -> pd.Series:
     return part.groupby(subgroup, observed=True)["subject"].nunique()
 
@@ -111,21 +132,11 @@ def lmm_rows(values: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
         diffs = result.pairwise("visit", by=subgroup)
         return diffs[diffs["contrast"] == _pairwise_label(contrast)]
 
-    model = _Model("lmm", fit, by_level, _subjects, "", contrast)
-    rows: list[ArdRow] = []
-    for measure in config.measures:
-        data = _categorical(values[values["measure"] == measure], "visit", visits.order)
-        key = ArdRow("lmm", measure)
-        try:
-            result, note = fit(data, None)
-        except AnalysisError as exc:
-            rows += _failed(key, exc)
-            continue
+    def overall(result, data: pd.DataFrame, key: ArdRow) -> list[ArdRow]:
         diff = result.pairwise("visit").set_index("contrast").loc[_pairwise_label(contrast)]
-        rows += _inference(key._replace(contrast=contrast, note=note), diff, result.n_subjects)
-        for subgroup in config.subjects.subgroups:
-            rows += _by_subgroup(model, measure, data, subgroup)
-    return rows
+        return _inference(key._replace(contrast=contrast), diff, result.n_subjects)
+
+    return _rows(_Model("lmm", visits.order, fit, overall, by_level, _subjects, "", contrast), values, config)
 
 
 def _pairwise_label(contrast: Contrast) -> str:
@@ -157,23 +168,15 @@ def mmrm_rows(change: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
     def at_endpoint(part: pd.DataFrame, subgroup: str) -> pd.Series:
         return _subjects(part[part["visit"] == visits.endpoint], subgroup)
 
-    model = _Model("mmrm", fit, by_level, at_endpoint, visits.endpoint,
-                   Contrast.change(visits.endpoint, visits.baseline))
-    rows: list[ArdRow] = []
-    for measure in config.measures:
-        data = _categorical(change[change["measure"] == measure], "visit", visits.post_baseline)
-        key = ArdRow("mmrm", measure)
-        try:
-            result, note = fit(data, None)
-        except AnalysisError as exc:
-            rows += _failed(key, exc)
-            continue
+    def overall(result, data: pd.DataFrame, key: ArdRow) -> list[ArdRow]:
+        """The LS mean change at each visit, and whether the model converged."""
         counts = data.groupby("visit", observed=True)["subject"].nunique()
+        rows = []
         for _, ls in result.lsmeans("visit").iterrows():
             visit = ls["visit"]
-            at = key._replace(visit=visit, contrast=Contrast.change(visit, visits.baseline), note=note)
-            rows += _inference(at, ls, counts.get(visit, 0))
-        rows.append(key._replace(stat="converged", value=float(result.converged), note=note))
-        for subgroup in config.subjects.subgroups:
-            rows += _by_subgroup(model, measure, data, subgroup)
-    return rows
+            rows += _inference(key._replace(visit=visit, contrast=Contrast.change(visit, visits.baseline)), ls,
+                               counts.get(visit, 0))
+        return rows + [key._replace(stat="converged", value=float(result.converged))]
+
+    return _rows(_Model("mmrm", visits.post_baseline, fit, overall, by_level, at_endpoint, visits.endpoint,
+                        Contrast.change(visits.endpoint, visits.baseline)), change, config)
