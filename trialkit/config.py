@@ -121,7 +121,7 @@ class SubjectsSpec(_Strict):
     subgroups: list[str] = []
     arm: str | None = None
     covariates: list[str] = []
-    #: how the report names these columns, e.g. ``{TIER: "Genotype tier"}``; a column without one is named as
+    #: how the report names these columns, e.g. ``{SITEGR1: "Pooled site"}``; a column without one is named as
     #: in the file
     labels: dict[str, str] = {}
 

@@ -51,11 +51,11 @@ class Groups:
         self.population = population
 
     def label(self, var: str) -> str:
-        """A subject column's label ('Genotype tier'), else its name."""
+        """A subject column's label ('Pooled site'), else its name."""
         return self.labels.get(var, var)
 
     def name(self, group_var: str, group: str) -> str:
-        """'Overall', or the subgroup's label and level ('Genotype tier 1')."""
+        """'Overall', or the subgroup's label and level ('Pooled site 1')."""
         return "Overall" if group_var == "overall" else f"{self.label(group_var)} {group}"
 
     def column(self, group_var: str, group: str) -> Column:

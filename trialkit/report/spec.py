@@ -108,7 +108,7 @@ class Block:
 
 @dataclass(frozen=True)
 class InteractionTest:
-    """An F test printed below a table: ``Visit x Genotype tier interaction: F(8, 26.9) = 1.55, p = 0.187``."""
+    """An F test printed below a table: ``Visit x Pooled site interaction: F(8, 26.9) = 1.55, p = 0.187``."""
 
     label: str
     statistic: float

@@ -13,7 +13,7 @@ from typing import Literal
 @dataclass(frozen=True)
 class Contrast:
     """``change``: a visit minus the baseline visit (``terms``: visit, baseline), e.g. "Week 5 - Baseline".
-    ``interaction``: the visit x factor interaction test (``terms``: factor), e.g. "visit x TIER".
+    ``interaction``: the visit x factor interaction test (``terms``: factor), e.g. "visit x SEX".
 
     A new kind (an arm's LS mean, arm - control, dose response, visit-averaged) is a new ``kind`` with its
     constructor and its branch of :attr:`label`.
@@ -34,8 +34,8 @@ class Contrast:
     def label(self) -> str:
         """The text of the ARD's ``contrast`` column.
 
-        >>> Contrast.change("Week 5", "Baseline").label, Contrast.interaction("TIER").label
-        ('Week 5 - Baseline', 'visit x TIER')
+        >>> Contrast.change("Week 5", "Baseline").label, Contrast.interaction("SEX").label
+        ('Week 5 - Baseline', 'visit x SEX')
         """
         if self.kind == "change":
             visit, baseline = self.terms
