@@ -25,8 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_study"
 #: what `trialkit run` imports from outside the standard library
-TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, weasyprint, matplotlib.figure, rtflite, "
-                  "polars, pydantic, yaml, click, openpyxl, pyreadstat")
+TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, weasyprint, matplotlib.figure, "
+                  "pydantic, yaml, click, openpyxl, pyreadstat")
 #: the project's chosen analysis stack (statsmodels, pingouin: used from the mixed-model issue on)
 CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
 #: appended to each import command: leave without the interpreter's teardown, as the trialkit command does
