@@ -61,7 +61,7 @@ def test_trajectories_hold_each_subjects_values_in_visit_order_and_are_jittered(
     plot = figure_data.trajectories(_individual(4), groups, "CGI-S", ["Baseline", "Week 5"],
                                     direction="lower = better", subgroup="TIER", decimals=0)
     assert [(s.level, s.x, s.y) for s in plot.subjects] == [(i % 3, (0, 1), (4.0, 4.0 - i % 3)) for i in range(4)]
-    assert plot.jitter == figure_data.JITTER  # whole-number scores
+    assert plot.jitter == 0.2  # whole-number scores: at most 0.2 of a scale point (README)
     shifts = figures._offsets(4, plot.jitter)
     assert sorted(shifts) == pytest.approx([-0.2, -0.2 / 3, 0.2 / 3, 0.2]) and len(set(shifts)) == 4
     svg = figures.draw(plot)
@@ -91,7 +91,12 @@ def test_forest_plot_prints_n_estimate_and_ci_beside_the_plot():
 
 
 def test_a_table_too_wide_for_a_portrait_page_goes_landscape():
-    from trialkit.report.monospace import LANDSCAPE_WIDTH_PT, MONO_EM, TEXT_WIDTH_PT, monospace
+    from trialkit.report.monospace import monospace
+
+    # the text width of the pages, from their sizes and the stylesheet's 14 mm side margins: A4 portrait,
+    # Letter landscape (the narrower of A4 and Letter each way); DejaVu Sans Mono advances 1233/2048 em
+    mm = 72 / 25.4
+    portrait, landscape, em = (210 - 28) * mm, (279.4 - 28) * mm, 1233 / 2048
     from trialkit.report.spec import Block, Column, MeanSD, Row, Table, Text
 
     def table(n_groups):
@@ -104,9 +109,9 @@ def test_a_table_too_wide_for_a_portrait_page_goes_landscape():
     assert wide.landscape and wide.font_pt == 7.5  # 12 groups: ~153 characters, too wide for portrait at 6 pt
     assert wider.landscape and 5.0 <= wider.font_pt < 7.5
     # each fits its page's text width: characters x advance width x type size
-    assert narrow.width_pt <= TEXT_WIDTH_PT and wide.width_pt <= LANDSCAPE_WIDTH_PT + 6
+    assert narrow.width_pt <= portrait and wide.width_pt <= landscape + 6
     line = wide.blocks[0].lines[0].text
-    assert len(line) * MONO_EM * wide.font_pt <= LANDSCAPE_WIDTH_PT
+    assert len(line) * em * wide.font_pt <= landscape
     assert line.startswith("Mean (SD)") and line.endswith("4.8 (0.87)") and line.count("4.8 (0.87)") == 12
     span = wide.header.splitlines()[0]  # the subgroup's label once, centred over its columns
     assert span.count("Genotype tier") == 1 and span.strip().startswith("-") and span.endswith("-")

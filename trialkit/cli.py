@@ -114,9 +114,9 @@ def main(argv: list[str] | None = None) -> None:
 def entry() -> None:
     """Console entry point (``trialkit``, ``python -m trialkit``): :func:`main`, then leave at once.
 
-    A finished command has written and closed its outputs and stopped its render processes; what is left
-    is the interpreter's teardown of pandas, scipy and statsmodels, 0.4 s spent on nothing. Flush what was
-    printed and exit without it.
+    A finished command has written and closed its outputs and stopped its render process; what is left is
+    the interpreter's teardown of pandas, scipy and statsmodels, time spent on nothing (measured in the
+    README, Performance). Flush what was printed and exit without it.
     """
     import os
 

@@ -2,8 +2,9 @@
 
 Colour-blind-safe Okabe-Ito palette; text stays text (searchable, sharp); ids and metadata are fixed
 so that the same spec gives the same bytes. The figures are drawn lean, because every SVG element
-costs time when the PDF is laid out: a subject's trajectory is one path of a line collection, without
-markers; margins are set from the label lengths instead of measured by a second drawing pass.
+costs time when the PDF is laid out: a subject's trajectory is one path of a line collection, its observed
+values one set of markers; margins are set from the label lengths instead of measured by a second drawing
+pass.
 This module imports neither pandas nor trialkit's analysis code: the render process uses it.
 """
 

@@ -110,7 +110,7 @@ def _serve() -> int:
     import weasyprint  # noqa: F401
 
     # the libraries' objects live as long as the process: the collector need not walk them again while the job
-    # allocates (measured: 0.1 s of the PDF's 1.5 s of CPU; README, Performance)
+    # allocates (measured in the README, Performance)
     gc.freeze()
     try:
         job = pickle.load(sys.stdin.buffer)
