@@ -14,7 +14,7 @@ median of those differences is the rendering time beyond the analysis (target: u
 difference of the two medians is printed too, and the run's own stages, from a library run with the
 render process started first, as the command line does.
 
-Usage: python benchmarks/bench_render.py [--repeats 5]   (after `pip install .`)
+Usage: python benchmarks/bench_render.py [--repeats 5]   (after `pip install .`, or with PYTHONPATH=.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys

@@ -2,9 +2,8 @@
 
 Colour-blind-safe Okabe-Ito palette; text stays text (searchable, sharp); ids and metadata are fixed
 so that the same spec gives the same bytes. The figures are drawn lean, because every SVG element
-costs time when the PDF is laid out: a subject's trajectory is one path of a line collection, its observed
-values one set of markers; margins are set from the label lengths instead of measured by a second drawing
-pass.
+costs time when the PDF is laid out: a subject's trajectory is one path of a line collection, without
+markers; margins are set from the label lengths instead of measured by a second drawing pass.
 This module imports neither pandas nor trialkit's analysis code: the render process uses it.
 """
 
@@ -137,8 +136,6 @@ def _trajectories(plot: TrajectoryPlot):
     lines = LineCollection([[(x, y + d) for x, y in zip(s.x, s.y)] for s, d in zip(subjects, shifts)],
                            linewidths=0.7, alpha=0.8, colors=[_level_colour(s.level) for s in subjects])
     ax.add_collection(lines)
-    ax.plot([x for s in subjects for x in s.x], [y + d for s, d in zip(subjects, shifts) for y in s.y], linestyle="",
-            marker="o", markersize=1.6, color="#333333", alpha=0.6)
     ax.set_xlim(-0.3, len(plot.visits) - 0.7)
     ax.autoscale_view(scalex=False)
     ax.set_xticks(range(len(plot.visits)), plot.visits)
