@@ -162,8 +162,11 @@ def _waterfall(plot: WaterfallPlot):
                   linewidth=2.5, zorder=3)
     elif values:  # one outline, a step per run of equal values: thousands of subjects stay a small SVG
         starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]]
-        ax.stairs([values[s] for s in starts], [s - 0.5 for s in starts] + [len(values) - 0.5], fill=True,
-                  color=OKABE_ITO[5])
+        edges = [s - 0.5 for s in starts] + [len(values) - 0.5]
+        ax.stairs([values[s] for s in starts], edges, fill=True, color=OKABE_ITO[5])
+        zero = [k for k, s in enumerate(starts) if values[s] == 0]  # the subjects without change: a line at 0
+        ax.hlines([0] * len(zero), [edges[k] for k in zero], [edges[k + 1] for k in zero], colors=OKABE_ITO[5],
+                  linewidth=2.5, zorder=3)
     ax.axhline(0, color="#888888", linewidth=0.6)
     if plot.subjects:  # a tick per subject, labelled with its id
         ax.set_xticks(list(x), plot.subjects, rotation=90, fontsize=6)
