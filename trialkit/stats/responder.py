@@ -56,7 +56,51 @@ def responder_rate(flags, *, alpha: float = 0.05) -> ProportionResult:
     return ProportionResult(n, k, k / n if n else float("nan"), lo, hi, alpha)
 
 
-DIFFERENCE_METHODS = {"newcombe": "newcomb", "miettinen-nurminen": "score"}
+DIFFERENCE_METHODS = ("newcombe", "miettinen-nurminen")
+
+
+def _mn_statistic(delta: float, x1: int, n1: int, x2: int, n2: int) -> float:
+    """Miettinen-Nurminen score statistic z^2 for H0: p1 - p2 = delta, with the restricted maximum
+    likelihood estimates in closed form (the cubic of Miettinen and Nurminen 1985, Farrington and
+    Manning 1990) and the N / (N - 1) variance factor; inf where the restricted variance vanishes."""
+    p1, p2 = x1 / n1, x2 / n2
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta**2 + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    v = b**3 / (27 * a**3) - b * c / (6 * a**2) + d / (2 * a)
+    u = np.sign(v) * np.sqrt(max(b**2 / (9 * a**2) - c / (3 * a), 0.0))
+    ratio = np.clip(v / u**3, -1.0, 1.0) if u != 0 else 0.0
+    w = (np.pi + np.arccos(ratio)) / 3
+    r1 = float(np.clip(2 * u * np.cos(w) - b / (3 * a), 0.0, 1.0))
+    r2 = float(np.clip(r1 - delta, 0.0, 1.0))
+    n = n1 + n2
+    var = (r1 * (1 - r1) / n1 + r2 * (1 - r2) / n2) * n / (n - 1)
+    gap = (p1 - p2 - delta) ** 2
+    return 0.0 if gap == 0 else (gap / var if var > 0 else np.inf)
+
+
+def _miettinen_nurminen(x1: int, n1: int, x2: int, n2: int, *, alpha: float) -> tuple[float, float]:
+    """Miettinen-Nurminen interval for p1 - p2: the deltas whose score statistic stays below the
+    chi-square quantile.
+
+    Computed here: statsmodels 0.15 ``confint_proportions_2indep(method="score")`` fails for ordinary
+    counts (21/41 vs 12/40 raises "f(a) and f(b) must have different signs"; its restricted variance turns
+    negative near delta = -1). Validated against an independent R inversion (tests/reference/responder.R).
+    """
+    from scipy import optimize
+
+    q = stats.chi2.ppf(1 - alpha, 1)
+    d = x1 / n1 - x2 / n2
+    edge = 1 - 1e-12
+
+    def excess(delta: float) -> float:
+        return _mn_statistic(delta, x1, n1, x2, n2) - q
+
+    lower = -1.0 if d <= -edge or excess(-edge) <= 0 else optimize.brentq(excess, -edge, d, xtol=1e-15, rtol=1e-15)
+    upper = 1.0 if d >= edge or excess(edge) <= 0 else optimize.brentq(excess, d, edge, xtol=1e-15, rtol=1e-15)
+    return float(lower), float(upper)
 
 
 @dataclass(frozen=True)
@@ -139,8 +183,9 @@ def responder_by_arm(data: pd.DataFrame, response: str, arm: str, *, control: st
     strata : str or sequence of str, optional
         Stratification column(s) for the CMH test.
     method : {"newcombe", "miettinen-nurminen"}
-        Newcombe's hybrid score interval (Wilson-based, method 10 of Newcombe 1998) or Miettinen and
-        Nurminen's score interval, both by statsmodels ``confint_proportions_2indep``.
+        Newcombe's hybrid score interval (Wilson-based, method 10 of Newcombe 1998; statsmodels
+        ``confint_proportions_2indep``) or Miettinen and Nurminen's score interval (statsmodels' score
+        statistic, inverted here).
     alpha : float
 
     Returns
@@ -186,7 +231,10 @@ def responder_by_arm(data: pd.DataFrame, response: str, arm: str, *, control: st
                **dict.fromkeys(["estimate", "ci_lower", "ci_upper", "statistic", "p_value"], np.nan)}
         if t.n and c.n:
             counts = (int(t.n_responders), int(t.n), int(c.n_responders), int(c.n))
-            lo, hi = confint_proportions_2indep(*counts, method=DIFFERENCE_METHODS[method], compare="diff", alpha=alpha)
+            if method == "newcombe":
+                lo, hi = confint_proportions_2indep(*counts, method="newcomb", compare="diff", alpha=alpha)
+            else:
+                lo, hi = _miettinen_nurminen(*counts, alpha=alpha)
             test = test_proportions_2indep(*counts, method="score", compare="diff",
                                            correction=(method == "miettinen-nurminen"))
             row.update(estimate=t.proportion - c.proportion, ci_lower=float(lo), ci_upper=float(hi),
