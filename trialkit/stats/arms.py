@@ -41,6 +41,13 @@ def as_text(column: pd.Series) -> pd.Series:
     return column.astype(object).map(one)
 
 
+def shown(value) -> str:
+    """A data value as a message shows it: 2 for 2.0, 'n/a' with quotes for text."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _numeric(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     column = data[name]
     if pd.api.types.is_bool_dtype(column):
@@ -49,7 +56,7 @@ def _numeric(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
     if bad.any():
         row = bad.idxmax()
-        raise AnalysisError(f"{role} {name!r} is declared continuous but row {row} holds {column[row]!r}, not a "
+        raise AnalysisError(f"{role} {name!r} is declared continuous but row {row} holds {shown(column[row])}, not a "
                             "number; declare it a factor or correct the value")
     return values.astype(float)
 

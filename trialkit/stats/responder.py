@@ -155,13 +155,15 @@ class ResponderComparison:
 
 def _flags(column: pd.Series, name: str) -> pd.Series:
     """Responder flags as 1.0 / 0.0 / NaN from booleans or 0/1."""
+    from trialkit.stats.arms import shown
+
     if pd.api.types.is_bool_dtype(column):
         return column.astype("boolean").astype("Float64").astype(float)
     values = pd.to_numeric(column, errors="coerce")
     bad = column.notna() & ~values.isin([0, 1])
     if bad.any():
         row = bad.idxmax()
-        raise AnalysisError(f"responder column {name!r}: row {row} holds {column[row]!r}; expected true/false or 1/0")
+        raise AnalysisError(f"responder column {name!r}: row {row} holds {shown(column[row])}; expected true/false or 1/0")
     return values.astype(float)
 
 
@@ -232,13 +234,16 @@ def responder_by_arm(data: pd.DataFrame, response: str, arm: str, *, control: st
         if t.n and c.n:
             counts = (int(t.n_responders), int(t.n), int(c.n_responders), int(c.n))
             if method == "newcombe":
-                lo, hi = confint_proportions_2indep(*counts, method="newcomb", compare="diff", alpha=alpha)
+                with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels also forms p1 / p2
+                    lo, hi = confint_proportions_2indep(*counts, method="newcomb", compare="diff", alpha=alpha)
+                    test = test_proportions_2indep(*counts, method="score", compare="diff", correction=False)
+                z, p = float(test.statistic), float(test.pvalue)
             else:
                 lo, hi = _miettinen_nurminen(*counts, alpha=alpha)
-            test = test_proportions_2indep(*counts, method="score", compare="diff",
-                                           correction=(method == "miettinen-nurminen"))
-            row.update(estimate=t.proportion - c.proportion, ci_lower=float(lo), ci_upper=float(hi),
-                       statistic=float(test.statistic), p_value=float(test.pvalue))
+                q = _mn_statistic(0.0, *counts)
+                z, p = float(np.sign(t.proportion - c.proportion) * np.sqrt(q)), float(stats.chi2.sf(q, 1))
+            row.update(estimate=t.proportion - c.proportion, ci_lower=float(lo), ci_upper=float(hi), statistic=z,
+                       p_value=p)
         diffs.append(row)
         if strata_cols:
             pair = frame[frame[arm].isin([a, control])]
