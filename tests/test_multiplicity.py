@@ -87,3 +87,14 @@ def test_dunnett_leaves_a_not_estimable_contrast_out():
 def test_dunnett_refuses_more_than_four_contrasts():
     with pytest.raises(AnalysisError, match="up to 4 comparisons"):
         dunnett(np.ones(5), np.eye(5))
+
+
+def test_statsmodels_is_imported_only_when_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, trialkit, trialkit.stats, trialkit.pipeline; "
+            "print('statsmodels' in sys.modules); "
+            "trialkit.stats.adjust([0.1, 0.2], method='holm'); print('statsmodels' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
