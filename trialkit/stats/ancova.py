@@ -98,7 +98,7 @@ def ancova(data: pd.DataFrame, response: str, arm: str, *, control: str, arms=No
     >>> frame = pd.DataFrame({"chg": [1.0, 2.0, 3.0, 2.0, 4.0, 6.0], "arm": ["P", "P", "P", "A", "A", "A"]})
     >>> r = ancova(frame, "chg", "arm", control="P")
     >>> d = r.differences.iloc[0]
-    >>> d.contrast, round(d.estimate, 10), d.df
+    >>> d.contrast, round(float(d.estimate), 10), float(d.df)
     ('A - P', 2.0, 4.0)
     """
     factors, covariates = names_of(factors), names_of(covariates)
