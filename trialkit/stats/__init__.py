@@ -1,21 +1,41 @@
 """Statistical methods: one function per method, results as frozen objects with ``.to_frame()``."""
 
+from trialkit.stats.ancova import ancova
+from trialkit.stats.arms import ArmComparison
+from trialkit.stats.cmh import CMHResult, cmh
 from trialkit.stats.descriptive import Summary, descriptive, summarize
 from trialkit.stats.mixed import MixedModelResult, lmm, mmrm
+from trialkit.stats.mmrm_arms import mmrm_by_arm
+from trialkit.stats.multiplicity import DunnettResult, adjust, dunnett, fixed_sequence, holm
+from trialkit.stats.ols import OLSFit, ols
 from trialkit.stats.paired import PairedTestResult, hodges_lehmann, paired_t, wilcoxon
-from trialkit.stats.responder import ProportionResult, clopper_pearson, responder_rate
+from trialkit.stats.responder import ProportionResult, ResponderComparison, clopper_pearson, responder_by_arm, responder_rate
 
 __all__ = [
+    "ArmComparison",
+    "CMHResult",
+    "DunnettResult",
     "MixedModelResult",
+    "OLSFit",
     "PairedTestResult",
     "ProportionResult",
+    "ResponderComparison",
     "Summary",
+    "adjust",
+    "ancova",
     "clopper_pearson",
+    "cmh",
     "descriptive",
+    "dunnett",
+    "fixed_sequence",
     "hodges_lehmann",
+    "holm",
     "lmm",
     "mmrm",
+    "mmrm_by_arm",
+    "ols",
     "paired_t",
+    "responder_by_arm",
     "responder_rate",
     "summarize",
     "wilcoxon",
