@@ -2,16 +2,18 @@
 
 from trialkit.stats.descriptive import Summary, descriptive, summarize
 from trialkit.stats.mixed import MixedModelResult, lmm, mmrm
-from trialkit.stats.paired import PairedTestResult, hodges_lehmann, paired_t, wilcoxon
+from trialkit.stats.paired import FriedmanResult, PairedTestResult, friedman, hodges_lehmann, paired_t, wilcoxon
 from trialkit.stats.responder import ProportionResult, clopper_pearson, responder_rate
 
 __all__ = [
+    "FriedmanResult",
     "MixedModelResult",
     "PairedTestResult",
     "ProportionResult",
     "Summary",
     "clopper_pearson",
     "descriptive",
+    "friedman",
     "hodges_lehmann",
     "lmm",
     "mmrm",
