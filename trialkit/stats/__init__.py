@@ -3,6 +3,7 @@
 from trialkit.stats.descriptive import Summary, descriptive, summarize
 from trialkit.stats.mixed import MixedModelResult, lmm, mmrm
 from trialkit.stats.paired import FriedmanResult, PairedTestResult, friedman, hodges_lehmann, paired_t, wilcoxon
+from trialkit.stats.shift import ShiftResult, shift_table
 from trialkit.stats.responder import ProportionResult, clopper_pearson, responder_rate
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "MixedModelResult",
     "PairedTestResult",
     "ProportionResult",
+    "ShiftResult",
     "Summary",
     "clopper_pearson",
     "descriptive",
@@ -19,6 +21,7 @@ __all__ = [
     "mmrm",
     "paired_t",
     "responder_rate",
+    "shift_table",
     "summarize",
     "wilcoxon",
 ]
