@@ -2,6 +2,7 @@
 
 from trialkit.stats.descriptive import Summary, descriptive, summarize
 from trialkit.stats.mixed import MixedModelResult, lmm, mmrm
+from trialkit.stats.ordinal import ProportionalOddsResult, proportional_odds
 from trialkit.stats.paired import FriedmanResult, PairedTestResult, friedman, hodges_lehmann, paired_t, wilcoxon
 from trialkit.stats.shift import ShiftResult, shift_table
 from trialkit.stats.responder import ProportionResult, clopper_pearson, responder_rate
@@ -11,6 +12,7 @@ __all__ = [
     "MixedModelResult",
     "PairedTestResult",
     "ProportionResult",
+    "ProportionalOddsResult",
     "ShiftResult",
     "Summary",
     "clopper_pearson",
@@ -20,6 +22,7 @@ __all__ = [
     "lmm",
     "mmrm",
     "paired_t",
+    "proportional_odds",
     "responder_rate",
     "shift_table",
     "summarize",
