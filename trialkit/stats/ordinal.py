@@ -238,13 +238,31 @@ def proportional_odds(data: pd.DataFrame, formula: str, *, levels=None, categori
     return _fit(formula, levels, observed, codes, X, design, n_excluded, findings, alpha)
 
 
-def _fit(formula, levels, observed, codes, X, design, n_excluded, findings, alpha) -> ProportionalOddsResult:
+def _ordered_logit(codes: np.ndarray, X: np.ndarray, J: int):
+    """statsmodels' OrderedModel (logit) with the analytic score: its own score is by finite differences,
+    p + J evaluations of the likelihood per step (10 s for 100,000 subjects, 0.5 s with this)."""
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+    patterns = cumulative_logit.Patterns.of(codes, X, np.zeros((codes.size, 0)), J)
+    p = X.shape[1]
+
+    class OrderedLogit(OrderedModel):
+        def score(self, params):
+            params = np.asarray(params, dtype=float)
+            theta = np.asarray(self.transform_threshold_params(params), dtype=float)[1:-1]
+            with np.errstate(all="ignore"):
+                g = patterns.derivatives(np.r_[theta, params[:p]])[0]
+            jac = np.tril(np.ones((J - 1, J - 1))) * np.r_[1.0, np.exp(params[p + 1:])]  # d theta / d params
+            return np.r_[g[J - 1:], jac.T @ g[:J - 1]]
+
+    return OrderedLogit(codes, X, distr="logit"), patterns
+
+
+def _fit(formula, levels, observed, codes, X, design, n_excluded, findings, alpha) -> ProportionalOddsResult:
     J = len(observed)
     terms = design.columns[1:]
     po_terms = list(design.term_columns)
-    model = OrderedModel(codes, X, distr="logit")
+    model, patterns = _ordered_logit(codes, X, J)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(all="ignore"):
@@ -256,7 +274,7 @@ def _fit(formula, levels, observed, codes, X, design, n_excluded, findings, alph
     # covariance of (theta, beta) from the analytic information at statsmodels' estimates: its numerical
     # Hessian is good to about 1e-6 only
     with np.errstate(all="ignore"):
-        info = cumulative_logit.information(np.r_[theta, beta], codes, X, np.zeros((codes.size, 0)), J)
+        info = -patterns.derivatives(np.r_[theta, beta])[1]
         try:
             cov = np.linalg.inv(info)
         except np.linalg.LinAlgError:
