@@ -85,15 +85,16 @@ def test_header_only_file(make_study, capsys):
 def test_missing_mapped_column(make_study, capsys):
     study = make_study(records=RECORDS.replace("AVAL", "VALUE"))
     _fails(capsys, study,
-           "records.csv: row 1: column 'AVAL' (from data.columns.value in study.yaml) not found; the file has "
-           "columns: SUBJID, VISIT, PARAM, VALUE. Rename the column or change data.columns.value.")
+           "records.csv: row 1: column 'AVAL' (from data.columns.value in study.yaml) not found (did you mean "
+           "'VALUE'?); the file has 4 columns: SUBJID, VISIT, PARAM, VALUE. Rename the column or change "
+           "data.columns.value.")
 
 
 def test_missing_genotype_column_in_subjects(make_study, capsys):
     study = make_study(subjects="SUBJID,TIER\nS1,1\nS2,2\nS3,1\n")
     _fails(capsys, study,
            "subjects.csv: row 1: column 'GRM1' (from subjects.genotype_flags (GRM1) in study.yaml) not found; the "
-           "file has columns: SUBJID, TIER. Rename the column or change subjects.genotype_flags (GRM1).")
+           "file has 2 columns: SUBJID, TIER. Rename the column or change subjects.genotype_flags.")
 
 
 def test_unreadable_encoding(make_study, capsys):
