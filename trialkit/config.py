@@ -187,7 +187,7 @@ def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if not str(part).startswith("function-"))
 
 
-#: a study.yaml whose aliases (``*name``) expand it beyond this many values is refused (an "alias bomb")
+#: a study.yaml whose aliases (``*name``) add more than this many values to it is refused (an "alias bomb")
 MAX_EXPANDED_VALUES = 100_000
 #: the longest integer study.yaml may hold (a count or a level, never a 5000-digit number)
 MAX_INTEGER_DIGITS = 30
@@ -232,8 +232,9 @@ _StudyLoader.add_constructor("tag:yaml.org,2002:map", _StudyLoader.construct_yam
 _StudyLoader.add_constructor("tag:yaml.org,2002:int", _StudyLoader.construct_yaml_int)
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """How many values the document holds once every alias is expanded (an alias reuses its anchor's node)."""
+def _expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """How many values the document holds once every alias is expanded (an alias reuses its anchor's node),
+    and how many it holds as written."""
     size: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     pending: set[int] = set()
@@ -252,7 +253,7 @@ def _expanded_size(root: yaml.Node) -> int:
         pending.add(id(node))
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in size)
-    return size[id(root)]
+    return size[id(root)], len(size)
 
 
 def _read_yaml(path: Path) -> object:
@@ -268,10 +269,10 @@ def _read_yaml(path: Path) -> object:
         node = loader.get_single_node()
         if node is None:
             return None
-        expanded = _expanded_size(node)
-        if expanded > MAX_EXPANDED_VALUES:
-            raise ConfigError(f"{shown(path)}: its aliases (*name) expand it to {expanded:,} values, more than the "
-                              f"{MAX_EXPANDED_VALUES:,} a study configuration may hold; write the values out")
+        expanded, written = _expanded_size(node)
+        if expanded - written > MAX_EXPANDED_VALUES:
+            raise ConfigError(f"{shown(path)}: its aliases (*name) expand it to {expanded:,} values, {expanded - written:,} more than "
+                              f"it holds as written (at most {MAX_EXPANDED_VALUES:,} more are allowed); write the values out")
         return loader.construct_document(node)
     except _YamlProblem as exc:
         raise ConfigError(f"{shown(path)}: {exc}") from None
