@@ -121,10 +121,20 @@ def test_cdisc_adam_transport_files(tmp_path, shared_data):
     # without data.filter the repeated Week 8 records (ANL01FL blank) are duplicates: a fatal error
     unfiltered = cfg.model_copy(update={"data": cfg.data.model_copy(update={"filter": {}})})
     assert {e.check for e in validate(load_study(unfiltered), unfiltered).errors} == {"duplicate_record"}
-    # ANL01FL is blank on 25 records (730 = 705 + 25): each is listed, none vanishes
+    # ANL01FL is blank on 25 records (730 = 705 + 25): one finding counts them, and names each in `excluded`
+    import pyreadstat
+
+    adcibc, _ = pyreadstat.read_xport(str(pilot / "adcibc.xpt"))
+    blank_rows = [i + 1 for i in range(len(adcibc)) if adcibc.ANL01FL[i] == ""]
+    assert len(blank_rows) == 25
     filtered = checked.issues_frame().query("check == 'filtered'")
-    assert len(filtered) == 25 and len(checked.records) == 705
-    assert set(filtered.message) == {"excluded by data.filter (ANL01FL must be one of ['Y']): record not analysed"}
+    assert len(checked.records) == 705 and len(filtered) == 1
+    assert (filtered.row.iat[0], filtered.column.iat[0], filtered.value.iat[0]) == (blank_rows[0], "ANL01FL", "")
+    n_subjects = adcibc.USUBJID[adcibc.ANL01FL == ""].nunique()
+    assert filtered.message.iat[0] == (
+        f"25 records left out by data.filter (ANL01FL must be one of ['Y']): not analysed ({n_subjects} subjects; "
+        f"rows {', '.join(map(str, blank_rows[:5]))} and 20 more)")
+    assert checked.excluded.query("check == 'filtered'").row.tolist() == blank_rows
     assert set(data.subjects.TRT01P) == {"Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"}
     without = checked.issues_frame().query("check == 'subject_without_records'")
     assert len(without) == 254 - data.records.subject.nunique()
