@@ -33,7 +33,8 @@ def test_run_writes_the_output_files(make_study, tmp_path, capsys):
     out = run_cli(capsys, "run", str(make_study()), "--out", str(tmp_path / "o"))
     assert out.code == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
-        "ard.csv", "data_issues.csv", "manifest.json", "report.html", "report.pdf", "tables"]
+        ".trialkit-lock", ".trialkit-output", "ard.csv", "data_issues.csv", "manifest.json", "report.html", "report.pdf",
+        "tables"]
     assert (tmp_path / "o" / "tables" / "t_14_2_1.rtf").read_bytes().startswith(b"{\\rtf1")
 
 
