@@ -131,10 +131,11 @@ class StageProgress:
 
 
 def bar(frame: int, width: int = BAR_WIDTH) -> str:
-    """A bar for work of unknown length: a block moving to and fro, one step per frame.
+    """A bar for work of unknown length: a block moving to and fro, one step per frame (here 8 wide: the block
+    of 3 goes from 0 to 5 spaces in, then back).
 
-    >>> bar(0, 8), bar(3, 8), bar(6, 8)
-    ('[===     ]', '[   ===  ]', '[ ===    ]')
+    >>> bar(0, 8), bar(3, 8), bar(5, 8), bar(6, 8)
+    ('[===     ]', '[   ===  ]', '[     ===]', '[    === ]')
     """
     span = width - 3
     at = frame % (2 * span) if span > 0 else 0
