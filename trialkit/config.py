@@ -264,8 +264,9 @@ def _read_yaml(path: Path) -> object:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid YAML: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
                           f"position {exc.start}); save study.yaml as UTF-8") from None
-    loader = _StudyLoader(text)
+    loader = None
     try:
+        loader = _StudyLoader(text)  # refuses control characters here already
         node = loader.get_single_node()
         if node is None:
             return None
@@ -281,7 +282,8 @@ def _read_yaml(path: Path) -> object:
     except RecursionError:
         raise ConfigError(f"{shown(path)}: not valid YAML: nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def shown_yaml_error(exc: yaml.YAMLError) -> str:
