@@ -300,7 +300,7 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     reason = np.full(len(records), "", dtype=object)  # the check that accounts for each record left out; "" = kept
     selection, record_errors = _exclusions(records, reason, config)
 
-    keys = pd.Series(records.groupby(["subject", "visit", "measure"], sort=False).ngroup().to_numpy())
+    keys = records.groupby(["subject", "visit", "measure"], sort=False).ngroup().to_numpy()
     kept = reason == ""
     valued = kept | np.isin(reason, ["non_numeric", "out_of_range"])
     first_kept = _first_position(keys, kept)
@@ -327,7 +327,7 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     blank_twice = _blank_cells(records, reason, keys, valued, unknown_subject, with_records)
     decimals = _decimals(usable, config)
     analysed = [s for s in named.unique() if s in with_records]
-    missing = _missing_visits(records, reason, keys, first_kept, analysed, config)
+    missing = _missing_visits(records, reason, analysed, config)
 
     table = pd.concat([*selection, record_errors, duplicates, blank_twice, decimals, *subject_findings, unknown, without,
                        missing], ignore_index=True)
@@ -340,12 +340,14 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     return ValidatedStudy(records=clean, subjects=subjects, issues=_as_issues(table), excluded=excluded, table=table)
 
 
-def _first_position(keys: pd.Series, mask: np.ndarray) -> np.ndarray:
-    """For each key code, the position of its first record where ``mask`` holds (-1 when none)."""
-    first = np.full(int(keys.max()) + 1 if len(keys) else 0, -1, dtype=np.int64)
-    positions = np.flatnonzero(mask)
-    codes, at = np.unique(keys.to_numpy()[positions], return_index=True)
-    first[codes] = positions[at]
+def _first_position(codes: np.ndarray, mask: np.ndarray, size: int | None = None) -> np.ndarray:
+    """For each code 0..size-1, the position of the first record with that code where ``mask`` holds (-1 when
+    none; records with a negative code are left out)."""
+    codes = np.asarray(codes)
+    first = np.full(size if size is not None else (int(codes.max()) + 1 if len(codes) else 0), -1, dtype=np.int64)
+    positions = np.flatnonzero(mask & (codes >= 0))
+    found, at = np.unique(codes[positions], return_index=True)
+    first[found] = positions[at]
     return first
 
 
@@ -413,7 +415,7 @@ def _unknown_subjects(at: pd.DataFrame, subjects: pd.DataFrame, id_col: str) -> 
                             "there or remove the records" for s in firsts["subject"]])
 
 
-def _blank_cells(records: pd.DataFrame, reason: np.ndarray, keys: pd.Series, valued: np.ndarray,
+def _blank_cells(records: pd.DataFrame, reason: np.ndarray, keys: np.ndarray, valued: np.ndarray,
                  unknown_subject: np.ndarray, with_records: set[str]) -> pd.DataFrame:
     """Settle each empty cell (reason ``blank``): the subject's missing visit (left ``blank`` for
     :func:`_missing_visits`), unless the subject, visit and measure have another record (a warning of its own,
@@ -458,8 +460,7 @@ def _decimals(usable: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True) if found else _issues("warning", "decimals", 0)
 
 
-def _missing_visits(records: pd.DataFrame, reason: np.ndarray, keys: pd.Series, first_kept: np.ndarray,
-                    analysed: list[str], config: StudyConfig) -> pd.DataFrame:
+def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[str], config: StudyConfig) -> pd.DataFrame:
     """Report each expected subject x measure x visit of an analysed subject that has no value, and what it
     costs; an empty cell for it gives the finding its row. A cell whose record is a fatal error (not a
     number, out of range) has that finding already."""
@@ -474,16 +475,9 @@ def _missing_visits(records: pd.DataFrame, reason: np.ndarray, keys: pd.Series, 
     in_grid = (s >= 0) & (m >= 0) & (v >= 0)
     cell_of = np.where(in_grid, (s * n_measures + m) * n_visits + v, -1)
 
-    def first_in_cell(mask: np.ndarray) -> np.ndarray:
-        out = np.full(cells, -1, dtype=np.int64)
-        positions = np.flatnonzero(mask & in_grid)
-        codes, at = np.unique(cell_of[positions], return_index=True)
-        out[codes] = positions[at]
-        return out
-
-    observed = first_in_cell(reason == "")
-    reported = first_in_cell(np.isin(reason, ["non_numeric", "out_of_range"]))
-    blank = first_in_cell(reason == "blank")
+    observed = _first_position(cell_of, reason == "", cells)
+    reported = _first_position(cell_of, np.isin(reason, ["non_numeric", "out_of_range"]), cells)
+    blank = _first_position(cell_of, reason == "blank", cells)
     missing = np.flatnonzero((observed < 0) & (reported < 0))
     if not len(missing):
         return _issues("warning", "missing_visit", 0)
