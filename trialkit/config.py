@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trialkit.errors import ConfigError
+from trialkit.plan import AnalysisItem, Conditions, DeclaredAnalysis, Treatment, plan_problems
 
 ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm")
 COVARIANCES = Literal["us", "toep", "csh", "cs", "ar1h", "ar1"]
@@ -151,12 +152,29 @@ class StudyConfig(_Strict):
     visits: Visits
     measures: dict[str, Measure] = Field(min_length=1)
     subjects: SubjectsSpec = SubjectsSpec()
-    analyses: list[Literal["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"]] = list(ANALYSES)
+    #: the short-form names (run overall and by subgroup) and declared analyses (:mod:`trialkit.plan`)
+    analyses: list[AnalysisItem] = list(ANALYSES)
     models: Models = Models()
     alpha: float = Field(default=0.05, gt=0, lt=1)
+    #: the randomised treatment; absent for a single-arm study
+    treatment: Treatment | None = None
+    #: named analysis sets: subject-level conditions, e.g. ``{Efficacy: {EFFFL: [Y]}}``
+    analysis_sets: dict[str, Conditions] = {}
+    #: how a subjects-file column is treated wherever it is used: categorical or continuous
+    variables: dict[str, Literal["categorical", "continuous"]] = {}
 
     #: the study.yaml this was read from; set by :func:`load_config`
     source: Path | None = None
+
+    @property
+    def short_analyses(self) -> list[str]:
+        """The short-form analyses (run overall and within each subgroup)."""
+        return [a for a in self.analyses if isinstance(a, str)]
+
+    @property
+    def declared(self) -> list[DeclaredAnalysis]:
+        """The declared analyses of the plan, in plan order."""
+        return [a for a in self.analyses if isinstance(a, DeclaredAnalysis)]
 
     @property
     def root(self) -> Path:
@@ -171,8 +189,12 @@ class StudyConfig(_Strict):
         return (self.root / self.data.subjects).resolve()
 
 
+#: the tags pydantic puts into an error's location for the two forms of an ``analyses`` item
+_UNION_TAGS = ("short", "declared")
+
+
 def _location(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+    return ".".join(str(part) for part in loc if not str(part).startswith("function-") and part not in _UNION_TAGS)
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -216,10 +238,13 @@ def load_config(path: str | Path) -> StudyConfig:
                 lines.append(f"  {key}: required key is missing")
             else:
                 shown = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
-                lines.append(f"  {key}: {err['msg']}{shown}")
+                lines.append(f"  {key}: {err['msg'].removeprefix('Value error, ')}{shown}")
         raise ConfigError(f"{path}: invalid configuration\n" + "\n".join(lines)) from None
     if "source" in raw:
         raise ConfigError(f"{path}: source: unknown key")
+    problems = plan_problems(config)
+    if problems:
+        raise ConfigError(f"{path}: invalid analysis plan\n" + "\n".join(f"  {key}: {message}" for key, message in problems))
     for key, file in (("data.records", config.records_path), ("data.subjects", config.subjects_path)):
         if not file.is_file():
             raise ConfigError(f"{path}: {key}: file not found: {file}")
