@@ -59,12 +59,12 @@ def test_unknown_analysis(make_study, capsys):
 
 def test_endpoint_not_in_visit_order(make_study, capsys):
     err = _config_error(capsys, make_study(config={"visits": {"endpoint": "Week 9"}}))
-    assert "  visits: Value error, visits.endpoint 'Week 9' is not in visits.order ['Baseline', 'Week 1', 'Week 2']" in err
+    assert "  visits: visits.endpoint 'Week 9' is not in visits.order ['Baseline', 'Week 1', 'Week 2']" in err
 
 
 def test_responder_threshold_outside_range(make_study, capsys):
     err = _config_error(capsys, make_study(config={"measures": {"CGI-I": {"min": 1, "max": 7, "responder_max": 9}}}))
-    assert "  measures.CGI-I: Value error, responder_max (9.0) must lie within [1.0, 7.0]" in err
+    assert "  measures.CGI-I: responder_max (9.0) must lie within [1.0, 7.0]" in err
 
 
 def test_missing_data_file(make_study, capsys):

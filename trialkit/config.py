@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trialkit.errors import ConfigError, shown
+from trialkit.plan import AnalysisItem, Conditions, DeclaredAnalysis, Treatment, plan_problems
 
 ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm")
 COVARIANCES = Literal["us", "toep", "csh", "cs", "ar1h", "ar1"]
@@ -163,12 +164,29 @@ class StudyConfig(_Strict):
     visits: Visits
     measures: dict[str, Measure] = Field(min_length=1)
     subjects: SubjectsSpec = SubjectsSpec()
-    analyses: list[Literal["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"]] = list(ANALYSES)
+    #: the short-form names (run overall and by subgroup) and declared analyses (:mod:`trialkit.plan`)
+    analyses: list[AnalysisItem] = list(ANALYSES)
     models: Models = Models()
     alpha: float = Field(default=0.05, gt=0, lt=1)
+    #: the randomised treatment; absent for a single-arm study
+    treatment: Treatment | None = None
+    #: named analysis sets: subject-level conditions, e.g. ``{Efficacy: {EFFFL: [Y]}}``
+    analysis_sets: dict[str, Conditions] = {}
+    #: how a subjects-file column is treated wherever it is used: categorical or continuous
+    variables: dict[str, Literal["categorical", "continuous"]] = {}
 
     #: the study.yaml this was read from; set by :func:`load_config`
     source: Path | None = None
+
+    @property
+    def short_analyses(self) -> list[str]:
+        """The short-form analyses (run overall and within each subgroup)."""
+        return [a for a in self.analyses if isinstance(a, str)]
+
+    @property
+    def declared(self) -> list[DeclaredAnalysis]:
+        """The declared analyses of the plan, in plan order."""
+        return [a for a in self.analyses if isinstance(a, DeclaredAnalysis)]
 
     @property
     def root(self) -> Path:
@@ -183,8 +201,12 @@ class StudyConfig(_Strict):
         return (self.root / self.data.subjects).resolve()
 
 
+#: the tags pydantic puts into an error's location for the two forms of an ``analyses`` item
+_UNION_TAGS = ("short", "declared")
+
+
 def _location(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+    return ".".join(str(part) for part in loc if not str(part).startswith("function-") and part not in _UNION_TAGS)
 
 
 #: a study.yaml whose aliases (``*name``) add more than this many values to it is refused (an "alias bomb")
@@ -354,11 +376,15 @@ def load_config(path: str | Path) -> StudyConfig:
                 lines.append(f"  {key}: required key is missing")
             else:
                 shown_input = f" (got {_quoted.repr(err['input'])})" if "input" in err and not isinstance(err["input"], dict) else ""
-                lines.append(f"  {key}: {shown(err['msg'], limit=300)}{shown_input}")
+                lines.append(f"  {key}: {shown(err['msg'].removeprefix('Value error, '), limit=300)}{shown_input}")
         raise ConfigError(f"{shown(path)}: invalid configuration\n" + "\n".join(lines)) from None
     if "source" in raw:
         raise ConfigError(f"{shown(path)}: source: unknown key")
     for key, value in (("data.records", config.data.records), ("data.subjects", config.data.subjects)):
         _resolved_file(path, key, config.root, value)
     _resolved_file(path, "study.logo", config.root, config.study.logo, must_exist=False)  # the report checks the rest
+    problems = plan_problems(config)
+    if problems:
+        raise ConfigError(f"{shown(path)}: invalid analysis plan\n"
+                          + "\n".join(f"  {key}: {shown(message, limit=300)}" for key, message in problems))
     return config
