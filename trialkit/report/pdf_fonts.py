@@ -123,34 +123,12 @@ def install() -> None:
         original_subset, original_clean = font_class.subset, font_class.clean
         original_compile, original_object_data = head.compile, draw_text.get_hb_object_data
 
-        @functools.wraps(original_clean)
-        def clean(font, to_unicode, hinting):
-            run = _ACTIVE.get()
-            if run is None:
-                return original_clean(font, to_unicode, hinting)
+        def clean(run: _Run, font, to_unicode, hinting) -> None:
             run.subset_by_trialkit = False
             _record(run, font)
             original_clean(font, to_unicode, hinting)
             if to_unicode and not run.subset_by_trialkit:
                 _expect(False, f"the font {font.family!r} was cleaned without going through Font.subset")
-
-        @functools.wraps(original_subset)
-        def subset(font, to_unicode, hinting):
-            run = _ACTIVE.get()
-            if run is None:
-                return original_subset(font, to_unicode, hinting)
-            run.subset_by_trialkit = True
-            if not to_unicode:
-                return None
-            from fontTools.ttLib import TTLibError
-
-            try:
-                font.file_content = subset_font(font.file_content, index=font.index, gids=to_unicode,
-                                                hinting=hinting, notdef_outline=bool(font.missing))
-            except TTLibError as exc:  # as WeasyPrint does: the whole font is embedded (the same bytes each run)
-                logging.getLogger("weasyprint").warning("Unable to subset %r with fontTools (%s): embedded whole",
-                                                        font.family, exc)
-            return None
 
         @functools.wraps(original_compile)
         def compile_head(table, ttFont):  # noqa: N803 - fontTools' name
@@ -168,7 +146,7 @@ def install() -> None:
                 return None  # as without the optional libharfbuzz-vector
             return original_object_data(hb_object, ot_color, glyph)
 
-        font_class.clean, font_class.subset = clean, subset
+        font_class.clean, font_class.subset = _in_trialkit(original_clean, clean), _in_trialkit(original_subset, _subset)
         head.compile = compile_head
         draw_text.get_hb_object_data = object_data
         _INSTALLED.append(True)
@@ -176,6 +154,34 @@ def install() -> None:
 
 def _nothing() -> None:
     pass
+
+
+def _in_trialkit(original: Callable, hook: Callable) -> Callable:
+    """A Font method: ``hook(run, font, to_unicode, hinting)`` while trialkit makes a PDF, else ``original``."""
+
+    @functools.wraps(original)
+    def method(font, to_unicode, hinting):
+        run = _ACTIVE.get()
+        if run is None:
+            return original(font, to_unicode, hinting)
+        return hook(run, font, to_unicode, hinting)
+
+    return method
+
+
+def _subset(run: _Run, font, to_unicode, hinting) -> None:
+    """WeasyPrint's Font.subset while trialkit makes a PDF: :func:`subset_font`."""
+    from fontTools.ttLib import TTLibError
+
+    run.subset_by_trialkit = True
+    if not to_unicode:
+        return
+    try:
+        font.file_content = subset_font(font.file_content, index=font.index, gids=to_unicode, hinting=hinting,
+                                        notdef_outline=bool(font.missing))
+    except TTLibError as exc:  # as WeasyPrint does: the whole font is embedded (the same bytes each run)
+        logging.getLogger("weasyprint").warning("Unable to subset %r with fontTools (%s): embedded whole",
+                                                font.family, exc)
 
 
 def _record(run: _Run, font) -> None:
