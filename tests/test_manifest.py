@@ -109,3 +109,12 @@ def test_templates_and_logo_are_inputs(make_study):
     paths = [item["path"] for item in build(load_config(study))["inputs"]]
     assert paths == ["study.yaml", "records.csv", "subjects.csv", "templates/partials/x.j2", "templates/report.css",
                      "logo.png"]
+
+
+def test_the_platform_is_the_system_and_processor_not_the_kernel_release(example_run):
+    """The report shows the platform: a kernel update must not change a report's bytes."""
+    import platform
+
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    assert manifest["platform"] == {"system": platform.system(), "machine": platform.machine()}
+    assert platform.release() not in (example_run / "report.html").read_text()

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import json
 import platform
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -151,8 +150,9 @@ def build(config: StudyConfig) -> dict:
         "trialkit_version": versions["trialkit"],
         "python": sys.version.split()[0],
         "software": versions,
-        "platform": {"system": platform.system(), "machine": platform.machine(),
-                     "release": re.sub(r"\s+", " ", platform.release())},
+        # the report shows it: the operating system and processor, not the kernel's release, which shapes no
+        # output and would make reports of the same software differ between machines
+        "platform": {"system": platform.system(), "machine": platform.machine()},
         "config": normalised,
         "config_sha256": config_sha,
         "inputs": inputs,
