@@ -5,6 +5,7 @@ write are reported; an environment difference is named before trialkit is suspec
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -25,7 +26,12 @@ def recorded(tmp_path_factory):
     shutil.copytree(EXAMPLE, study)
     (study / "templates").mkdir()
     shutil.copy(packaged_templates() / "report.css", study / "templates" / "report.css")
-    run_study(study, base / "out")
+    epoch = os.environ.pop("SOURCE_DATE_EPOCH", None)  # the recorded run dates from the data cut-off
+    try:
+        run_study(study, base / "out")
+    finally:
+        if epoch is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
     return study, base / "out"
 
 
@@ -56,6 +62,31 @@ def no_rerun(monkeypatch):
         raise AssertionError("the study was rerun")
 
     monkeypatch.setattr("trialkit.pipeline.run_study", refuse)
+
+
+def test_verify_passes_on_an_untouched_run(recorded, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    _, out = _copy(recorded, tmp_path)
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 0
+    assert result.out == "verified: all 19 outputs are identical to the recorded run\n"
+
+
+def test_verify_names_an_edited_output(recorded, tmp_path, capsys):
+    _, out = _copy(recorded, tmp_path)
+    (out / "ard.csv").write_text((out / "ard.csv").read_text() + "\n")
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 3
+    assert "cause: output ard.csv was changed or removed after the run" in result.out
+
+
+def test_verify_names_a_changed_report_date(recorded, tmp_path, capsys, monkeypatch):
+    _, out = _copy(recorded, tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 3
+    assert "cause: report date changed: 2018-01-15 -> 2023-11-14" in result.out
+    assert "bug" not in result.out
 
 
 def test_the_study_templates_are_recorded_as_inputs(recorded):
