@@ -117,7 +117,7 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     rendered, tables, contents = renderers.render(job, specs, rtf.report_tables(context), meanwhile)
     progress("writing outputs")
     contents = {"report.pdf": rendered["pdf"], **contents, **tables}
-    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))
+    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents, rendered.get("environment")))
     files = publish(out, contents)
     return RunResult(out_dir=out, files=files, ard=ard, issues=issues, fetched=tuple(rendered["served"]),
                      refused=tuple(rendered["refused"]))

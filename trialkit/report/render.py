@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from trialkit.errors import TrialkitError
+from trialkit.report import pdf_fonts
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SOURCE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -266,6 +267,7 @@ def ConfinedFetcher(*folders: Path | None, figures=None):  # noqa: N802 - reads 
     return _Confined()
 
 
+@pdf_fonts.deterministic  # the same font bytes whatever optional libraries are installed
 def render_pdf(html: str, *, fetcher=None, figure_sizes=()) -> bytes:
     """PDF bytes from the report's HTML. Resources come only through ``fetcher`` (by default one that
     serves nothing); the document has no base URL, so a relative link resolves to nothing.
@@ -393,4 +395,4 @@ def make_pdf(job: dict, figures) -> dict:
     fetcher = ConfinedFetcher(*map(Path, job["folders"]), figures=figures)
     pdf = render_pdf(html, fetcher=fetcher, figure_sizes=job.get("figure_sizes", ()))
     return {"pdf": pdf, "served": list(fetcher.served), "refused": list(fetcher.refused),
-            "early_layout": fetcher.early_layout}
+            "early_layout": fetcher.early_layout, "environment": pdf_fonts.environment()}
