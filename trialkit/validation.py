@@ -40,6 +40,8 @@ from trialkit.errors import ConfigError, DataError, shown
 from trialkit.findings import (ISSUE_COLUMNS, ROWS_NAMED, DataIssue, counted, issues, listed, on_records,
                                records_text, spread, suggest)
 from trialkit.loaders import StudyData
+from trialkit.plan import record_columns
+from trialkit.validation_plan import check_plan
 
 TRUE_WORDS = frozenset({"1", "true", "t", "y", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "f", "n", "no"})
@@ -215,9 +217,12 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     analysed = [s for s in named.unique() if s in with_records]
     missing = _missing_visits(records, reason, analysed, config)
 
+    subjects, plan_findings = check_plan(usable, subjects, config)
+
     table = pd.concat([*selection, record_errors, duplicates, blank_twice, decimals, *subject_findings, unknown, without,
-                       missing], ignore_index=True)
-    clean = usable[["subject", "visit", "measure", "value", "dose", "file", "row"]].reset_index(drop=True)
+                       missing, *plan_findings], ignore_index=True)
+    selects = [f"where:{c}" for c in record_columns(config)]
+    clean = usable[["subject", "visit", "measure", "value", "dose", "file", "row", *selects]].reset_index(drop=True)
     out = reason != ""
     left_out = records[out]
     excluded = pd.DataFrame({"file": left_out["file"].to_numpy(), "row": pd.array(left_out["row"].to_numpy(), dtype="Int64"),
@@ -359,32 +364,41 @@ def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[st
     observed = _first_position(cell_of, reason == "", cells)
     reported = _first_position(cell_of, np.isin(reason, ["non_numeric", "out_of_range"]), cells)
     blank = _first_position(cell_of, reason == "blank", cells)
-    missing = np.flatnonzero((observed < 0) & (reported < 0))
+    base = visits.order.index(visits.baseline) if visits.baseline is not None else -1
+    end = visits.order.index(visits.endpoint)
+    # a measure without a baseline (a rating of change) is not expected at the baseline visit
+    rated = np.array([config.has_baseline(m) for m in measures])
+    cell = np.arange(cells)
+    unexpected = (cell % n_visits == base) & ~rated[(cell // n_visits) % n_measures] & (blank < 0)
+    missing = np.flatnonzero((observed < 0) & (reported < 0) & ~unexpected)
     if not len(missing):
         return issues("warning", "missing_visit", 0)
     rows = records["row"].to_numpy()
     observed_row = np.where(observed >= 0, rows[np.maximum(observed, 0)], -1)
     ms, mv = (missing // n_visits) % n_measures, missing % n_visits
     subject_of = np.asarray(analysed, dtype=object)[missing // (n_measures * n_visits)]
-    base, end = visits.order.index(visits.baseline), visits.order.index(visits.endpoint)
+    at_base = (mv == base) & rated[ms]
     row_in = blank[missing]
     has_row = row_in >= 0
     records_file = records["file"].iat[0] if len(records) else ""
     file = np.where(has_row, records["file"].to_numpy()[np.maximum(row_in, 0)], records_file)
     column = np.where(has_row, records["column"].to_numpy()[np.maximum(row_in, 0)], "")
-    reason[row_in[has_row]] = np.where(mv[has_row] == base, "missing_baseline",
+    reason[row_in[has_row]] = np.where(at_base[has_row], "missing_baseline",
                                        np.where(mv[has_row] == end, "missing_endpoint", "missing_visit"))
     cell_base = missing - mv  # the cell of the same subject and measure at visit 0
     messages = np.empty(len(missing), dtype=object)
     later_visits = [(k, visits.order[k]) for k in range(base + 1, n_visits)]
     for i in range(len(missing)):
         visit, measure = visits.order[mv[i]], measures[ms[i]]
-        if mv[i] == base:
+        if at_base[i]:
             later = [f"{name} (row {observed_row[cell_base[i] + k]})" for k, name in later_visits
                      if observed_row[cell_base[i] + k] >= 0]
             messages[i] = (f"no {visit} {measure}: the subject is excluded from change-from-baseline and "
                            f"baseline-vs-{visits.endpoint} analyses of {measure}"
                            + ("; records not used there: " + ", ".join(later) if later else ""))
+        elif mv[i] == end and not rated[ms[i]]:
+            messages[i] = (f"no {visit} {measure}: the subject is excluded from the {visits.endpoint} analyses of {measure}"
+                           + (f" and the {visits.endpoint} responder analysis" if config.measures[measure].responder_max is not None else ""))
         elif mv[i] == end:
             base_row = observed_row[cell_base[i] + base]
             messages[i] = (f"no {visit} {measure}: the subject is excluded from baseline-vs-{visits.endpoint} tests"
@@ -392,7 +406,7 @@ def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[st
                            + (f"; {visits.baseline} record (row {base_row}) not used there" if base_row >= 0 else ""))
         else:
             messages[i] = f"no {visit} {measure}: observed cases only, no value imputed"
-    check = np.where(mv == base, "missing_baseline", np.where(mv == end, "missing_endpoint", "missing_visit"))
+    check = np.where(at_base, "missing_baseline", np.where(mv == end, "missing_endpoint", "missing_visit"))
     frame = issues("warning", "missing_visit", len(missing), file=file, row=[r if r >= 0 else None for r in np.where(has_row, rows[np.maximum(row_in, 0)], -1)],
                     column=column, subject=subject_of, visit=np.asarray(visits.order, dtype=object)[mv],
                     measure=np.asarray(measures, dtype=object)[ms], message=messages)
