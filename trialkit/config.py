@@ -86,7 +86,8 @@ class DataFiles(_Strict):
 
 class Visits(_Strict):
     order: list[str] = Field(min_length=2)
-    baseline: str
+    #: the baseline visit; none when no measure is rated before treatment (e.g. a study of CIBIC+ alone)
+    baseline: str | None
     endpoint: str
 
     @model_validator(mode="after")
@@ -94,17 +95,18 @@ class Visits(_Strict):
         if len(set(self.order)) != len(self.order):
             raise ValueError(f"visits.order lists a visit twice: {self.order}")
         for key in ("baseline", "endpoint"):
-            if getattr(self, key) not in self.order:
+            if getattr(self, key) is not None and getattr(self, key) not in self.order:
                 raise ValueError(
                     f"visits.{key} {getattr(self, key)!r} is not in visits.order {self.order}"
                 )
-        if self.order.index(self.endpoint) <= self.order.index(self.baseline):
+        if self.baseline is not None and self.order.index(self.endpoint) <= self.order.index(self.baseline):
             raise ValueError("visits.endpoint must come after visits.baseline in visits.order")
         return self
 
     @property
     def post_baseline(self) -> list[str]:
-        return self.order[self.order.index(self.baseline) + 1 :]
+        """The visits after baseline (every visit when there is no baseline)."""
+        return self.order[self.order.index(self.baseline) + 1 :] if self.baseline is not None else list(self.order)
 
 
 class Measure(_Strict):
@@ -117,6 +119,8 @@ class Measure(_Strict):
     #: decimals of the recorded values; the report shows means with one more, SDs with two more
     decimals: int = Field(default=0, ge=0, le=6)
     direction: Literal["lower_better", "higher_better"] = "lower_better"
+    #: rated at the baseline visit; false for a rating of change itself (CGI-I, CIBIC+), which has no baseline
+    baseline: bool = True
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Measure:
@@ -177,6 +181,10 @@ class StudyConfig(_Strict):
 
     #: the study.yaml this was read from; set by :func:`load_config`
     source: Path | None = None
+
+    def has_baseline(self, measure: str) -> bool:
+        """Whether ``measure`` has a baseline value (so a change from baseline)."""
+        return self.visits.baseline is not None and self.measures[measure].baseline
 
     @property
     def short_analyses(self) -> list[str]:

@@ -94,7 +94,7 @@ class DeclaredAnalysis(_Strict):
     label: str = ""
     method: Literal["ancova", "anova", "mmrm", "cmh", "responder", "descriptive"]
     measure: str = Field(min_length=1)
-    #: the analysed variable: the visit value or its change from baseline (default: change, except for cmh)
+    #: the analysed variable: the visit value or its change from baseline (default: change for models, else value)
     response: Literal["value", "change"] | None = None
     #: a visit, a list of visits, or "all" (every post-baseline visit)
     visits: list[str] | Literal["all"] = "all"
@@ -146,9 +146,13 @@ class DeclaredAnalysis(_Strict):
             raise ValueError("method cmh needs strata (the stratification factor)")
         named = {ARM, VISIT, BASELINE, *self.factors, *self.covariates}
         for term in self.interactions:
-            parts = [p.strip() for p in term.split("*")]
+            parts = interaction_parts(term)
             if len(parts) < 2 or any(p not in named for p in parts):
                 raise ValueError(f"interaction {term!r} must join two or more of: {sorted(named)}")
+        reserved = {"subject", "visit", "value", "base", "change", "response", "arm", "arm_dose"}
+        taken = sorted(reserved & {*self.factors, *self.covariates, *([self.strata] if self.strata else [])})
+        if taken:
+            raise ValueError(f"{taken}: trialkit's own name for a column of the analysis; rename the column")
         clash = set(self.factors) & set(self.covariates)
         if clash:
             raise ValueError(f"{sorted(clash)} declared both a factor and a covariate")
@@ -164,8 +168,14 @@ class DeclaredAnalysis(_Strict):
 
     @property
     def outcome(self) -> Literal["value", "change"]:
-        """``response``, or its default: a CMH test is of the category itself, other methods of the change."""
-        return self.response or ("value" if self.method == "cmh" else "change")
+        """``response``, or its default: models (ancova, anova, mmrm) analyse the change from baseline; a CMH test,
+        a responder analysis and the descriptive tables the value (the descriptive tables add the change)."""
+        return self.response or ("change" if self.method in ("ancova", "anova", "mmrm") else "value")
+
+
+def interaction_parts(term: str) -> list[str]:
+    """The terms an interaction joins: ``"baseline * visit"`` -> ``["baseline", "visit"]``."""
+    return [part.strip() for part in term.split("*")]
 
 
 def _analysis_kind(value) -> str:
@@ -188,10 +198,14 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
     if config.subjects.arm and treatment and treatment.source == "subjects" and config.subjects.arm != treatment.arm:
         problems.append(("treatment.arm", f"{treatment.arm!r} differs from subjects.arm {config.subjects.arm!r}; give one"))
     seen: set[str] = set()
+    with_baseline = [m for m in config.measures if config.has_baseline(m)]
     for k, item in enumerate(config.analyses):
-        if not isinstance(item, DeclaredAnalysis):
-            continue
         key = f"analyses.{k}"
+        if not isinstance(item, DeclaredAnalysis):
+            if item in ("paired_t", "wilcoxon", "lmm", "mmrm") and not with_baseline:
+                problems.append((key, f"{item} compares visits with the baseline, and no measure has one "
+                                 "(visits.baseline is null or every measure has baseline: false)"))
+            continue
         if item.id in seen or item.id in short:
             problems.append((f"{key}.id", f"{item.id!r} is used twice; each analysis needs its own id"))
         seen.add(item.id)
@@ -207,6 +221,12 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
             elif item.outcome == "change" and config.visits.baseline in item.visits:
                 problems.append((f"{key}.visits", f"the change from {config.visits.baseline} is not analysed at "
                                  f"{config.visits.baseline}; use response: value or a later visit"))
+        if item.measure in config.measures and not config.has_baseline(item.measure):
+            if item.outcome == "change":
+                problems.append((f"{key}.response", f"{item.measure} has no baseline, so no change from it: use "
+                                 "response: value"))
+            if BASELINE in item.covariates or any(BASELINE in interaction_parts(t) for t in item.interactions):
+                problems.append((f"{key}.covariates", f"{item.measure} has no baseline value to adjust for"))
         if item.method != "descriptive" and treatment is None:
             problems.append((f"{key}.method", f"{item.method} compares arms: declare treatment (arm, control)"))
         if "dose_response" in item.contrasts and (treatment is None or treatment.dose is None):
@@ -216,3 +236,40 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
             problems.append((f"{key}.responder_max", f"method responder needs a threshold: responder_max here or "
                              f"under measures.{item.measure}"))
     return problems
+
+
+def subject_columns(config: StudyConfig) -> dict[str, str]:
+    """The subjects-file columns the plan uses, each with the study.yaml key that names it."""
+    wanted: dict[str, str] = {}
+    treatment = config.treatment
+    if treatment is not None and treatment.source == "subjects":
+        wanted[treatment.arm] = "treatment.arm"
+        if treatment.dose:
+            wanted[treatment.dose] = "treatment.dose"
+    for name, conditions in config.analysis_sets.items():
+        for column in conditions:
+            wanted.setdefault(column, f"analysis_sets.{name}")
+    for k, item in enumerate(config.analyses):
+        if isinstance(item, DeclaredAnalysis):
+            for option, columns in (("factors", item.factors), ("covariates", item.covariates),
+                                    ("strata", [item.strata] if item.strata else [])):
+                for column in columns:
+                    if column != BASELINE:
+                        wanted.setdefault(column, f"analyses.{k}.{option}")
+    return wanted
+
+
+def record_columns(config: StudyConfig) -> dict[str, str]:
+    """The records-file columns the plan uses (record selections; the arm and dose when the records hold them),
+    each with the study.yaml key that names it."""
+    wanted: dict[str, str] = {}
+    treatment = config.treatment
+    if treatment is not None and treatment.source == "records":
+        wanted[treatment.arm] = "treatment.arm"
+        if treatment.dose:
+            wanted[treatment.dose] = "treatment.dose"
+    for k, item in enumerate(config.analyses):
+        if isinstance(item, DeclaredAnalysis):
+            for column in item.select:
+                wanted.setdefault(column, f"analyses.{k}.select")
+    return wanted

@@ -30,66 +30,26 @@ million records or fifty thousand findings take seconds.
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import asdict, dataclass, field, fields
-from typing import Literal
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.errors import ConfigError, DataError, shown
+from trialkit.findings import (ISSUE_COLUMNS, ROWS_NAMED, DataIssue, counted, issues, listed, on_records,
+                               records_text, spread, suggest)
 from trialkit.loaders import StudyData
+from trialkit.plan import record_columns
+from trialkit.validation_plan import check_plan
 
 TRUE_WORDS = frozenset({"1", "true", "t", "y", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "f", "n", "no"})
 
 #: how many fatal problems an error message lists before summarising the rest
 MAX_LISTED = 20
-#: how many rows a finding that counts records names before saying how many more
-ROWS_NAMED = 5
-#: how many values of one column a counted finding itemises; records with further values share one finding
-VALUES_ITEMISED = 20
 
 
-@dataclass(frozen=True)
-class DataIssue:
-    """One finding about the input data.
-
-    ``row`` is the row number as a person sees it in ``file`` (the line of a
-    CSV file, header = line 1; the row of an Excel sheet; the observation
-    number in SAS and Parquet files); ``None`` when the finding is about
-    something absent from the file. A finding that counts records (``filtered``,
-    ``unknown_visit``, ``unknown_measure``, ``decimals``) gives the first of
-    them here and their number in ``message``.
-    """
-
-    severity: Literal["error", "warning"]
-    check: str
-    file: str
-    row: int | None
-    column: str
-    value: str
-    subject: str
-    visit: str
-    measure: str
-    message: str
-
-    def describe(self) -> str:
-        """One line: file, row, column, value, subject, then the message; control characters escaped."""
-        where = shown(self.file)
-        if self.row is not None:
-            where += f": row {self.row}"
-        if self.column:
-            where += f": column {shown(self.column)}"
-        if self.value != "" or self.check in ("non_numeric",):
-            where += f": value {shown(self.value, quote=True)}"
-        if self.subject and self.subject != self.value:
-            where += f": subject {shown(self.subject)}"
-        return f"{where}: {shown(self.message, limit=None)}"
-
-
-ISSUE_COLUMNS = [f.name for f in fields(DataIssue)]
 #: columns of :attr:`ValidatedStudy.excluded`
 EXCLUDED_COLUMNS = ["file", "row", "subject", "visit", "measure", "check"]
 
@@ -147,78 +107,6 @@ class ValidatedStudy:
         raise DataError(f"{len(errors)} data {noun} the analysis:\n" + "\n".join(lines))
 
 
-def _suggest(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f" (did you mean {shown(close[0], quote=True)}?)" if close else ""
-
-
-def _issues(severity: str, check: str, n: int, **columns) -> pd.DataFrame:
-    """``n`` findings of one check; each column is one value for all or a sequence of ``n``."""
-    data = {}
-    for name in ISSUE_COLUMNS[2:]:
-        value = columns.get(name, "")
-        if name == "row":
-            data[name] = pd.array([value] * n if value is None or np.isscalar(value) else list(value), dtype="Int64")
-        elif isinstance(value, str):
-            data[name] = np.full(n, value, dtype=object)
-        else:
-            data[name] = np.asarray(value, dtype=object)
-    return pd.DataFrame({"severity": np.full(n, severity, dtype=object), "check": np.full(n, check, dtype=object),
-                         **data})
-
-
-def _on_records(severity: str, check: str, at: pd.DataFrame, message, *, column=None, value=None) -> pd.DataFrame:
-    """One finding per record of ``at`` (a slice of the records table)."""
-    return _issues(severity, check, len(at), file=at["file"].to_numpy(), row=at["row"].to_numpy(),
-                   column=at["column"].to_numpy() if column is None else column,
-                   value=at["raw_value"].to_numpy() if value is None else value,
-                   subject=at["subject"].to_numpy(), visit=at["visit"].to_numpy(), measure=at["measure"].to_numpy(),
-                   message=message)
-
-
-def _records(n: int) -> str:
-    return f"{n:,} record" + ("" if n == 1 else "s")
-
-
-def _spread(n: int, n_subjects: int, rows: list[int]) -> str:
-    """Where counted records are: how many subjects, the first rows (nothing to add for one record)."""
-    if n == 1:
-        return ""
-    named = ", ".join(str(r) for r in rows[:ROWS_NAMED])
-    more = f" and {n - ROWS_NAMED:,} more" if n > ROWS_NAMED else ""
-    return f" ({n_subjects:,} subject{'' if n_subjects == 1 else 's'}; rows {named}{more})"
-
-
-def _counted(check: str, at: pd.DataFrame, key: str, column: str, describe) -> pd.DataFrame:
-    """One warning per value of ``at[key]`` (records excluded for one reason), counting its records; values
-    beyond the first :data:`VALUES_ITEMISED` (in order of first appearance) share one finding.
-
-    ``describe(value, n_values, records, spread)`` writes the message: ``value`` is None for the shared
-    finding, ``n_values`` how many values it shares, ``records`` the count as words ("3 records"), ``spread``
-    the subjects and first rows (:func:`_spread`).
-    """
-    if at.empty:
-        return _issues("warning", check, 0)
-    keys = at[key]
-    codes, uniques = pd.factorize(keys, sort=False)
-    grouped = np.where(codes < VALUES_ITEMISED, codes, VALUES_ITEMISED)
-    frame = at.assign(_group=grouped)
-    out = []
-    for group, part in frame.groupby("_group", sort=True):
-        n = len(part)
-        first = part.iloc[0]
-        subjects = part["subject"].unique()
-        spread = _spread(n, len(subjects), part["row"].head(ROWS_NAMED).tolist())
-        shared = group == VALUES_ITEMISED
-        n_values = len(uniques) - VALUES_ITEMISED if shared else 1
-        single = {name: part[name].iat[0] if part[name].nunique() == 1 else "" for name in ("subject", "visit", "measure")}
-        out.append({"file": first["file"], "row": first["row"], "column": column,
-                    "value": "" if shared else first[key], **single,
-                    "message": describe(None if shared else first[key], n_values, _records(n), spread)})
-    table = pd.DataFrame(out)
-    return _issues("warning", check, len(table), **{c: table[c].to_numpy() for c in table.columns})
-
-
 def _parse_numbers(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(raw.where(raw != "", None), errors="coerce").astype(float)
 
@@ -231,7 +119,7 @@ def _check_config_against_data(records: pd.DataFrame, config: StudyConfig) -> No
         if visit not in seen_visits:
             raise ConfigError(
                 f"{yaml_name}: visits.order: visit {shown(visit, quote=True)} does not occur in {shown(file)} "
-                f"(column {shown(config.data.columns.visit)}){_suggest(visit, sorted(seen_visits))}; "
+                f"(column {shown(config.data.columns.visit)}){suggest(visit, sorted(seen_visits))}; "
                 "the visit labels must match the data exactly"
             )
     if config.data.layout == "long":
@@ -240,7 +128,7 @@ def _check_config_against_data(records: pd.DataFrame, config: StudyConfig) -> No
             if measure not in seen_measures:
                 raise ConfigError(
                     f"{yaml_name}: measures: measure {shown(measure, quote=True)} does not occur in {shown(file)} "
-                    f"(column {shown(config.data.columns.measure)}){_suggest(measure, sorted(seen_measures))}"
+                    f"(column {shown(config.data.columns.measure)}){suggest(measure, sorted(seen_measures))}"
                 )
 
 
@@ -249,12 +137,12 @@ def _check_subjects(subjects: pd.DataFrame, config: StudyConfig) -> tuple[pd.Dat
     out = subjects.reset_index(drop=True).copy()
     found = []
     empty = out[out["subject"] == ""]
-    found.append(_issues("error", "empty_subject", len(empty), file=empty["file"].to_numpy(), row=empty["row"].to_numpy(),
+    found.append(issues("error", "empty_subject", len(empty), file=empty["file"].to_numpy(), row=empty["row"].to_numpy(),
                          column=id_col, message="empty subject id; every row of the subjects file needs one"))
     named = out["subject"] != ""
     first_row = out[named].groupby("subject", sort=False)["row"].transform("first")
     twice = out[named & out.duplicated("subject", keep="first")]
-    found.append(_issues("error", "duplicate_subject", len(twice), file=twice["file"].to_numpy(),
+    found.append(issues("error", "duplicate_subject", len(twice), file=twice["file"].to_numpy(),
                          row=twice["row"].to_numpy(), column=id_col, value=twice["subject"].to_numpy(),
                          subject=twice["subject"].to_numpy(),
                          message=[f"subject listed twice in the subjects file (first at row {r}); keep one row per subject"
@@ -262,13 +150,13 @@ def _check_subjects(subjects: pd.DataFrame, config: StudyConfig) -> tuple[pd.Dat
     for flag in config.subjects.genotype_flags:
         words = out[flag].str.lower()
         bad = out[~words.isin(TRUE_WORDS | FALSE_WORDS)]
-        found.append(_issues("error", "genotype_flag", len(bad), file=bad["file"].to_numpy(), row=bad["row"].to_numpy(),
+        found.append(issues("error", "genotype_flag", len(bad), file=bad["file"].to_numpy(), row=bad["row"].to_numpy(),
                              column=flag, value=bad[flag].to_numpy(), subject=bad["subject"].to_numpy(),
                              message="genotype flag is not boolean-like; use 0/1, true/false, Y/N or yes/no"))
         out[flag] = words.isin(TRUE_WORDS).to_numpy()
     for group in config.subjects.subgroups:
         missing = out[out[group] == ""]
-        found.append(_issues("warning", "missing_subgroup", len(missing), file=missing["file"].to_numpy(),
+        found.append(issues("warning", "missing_subgroup", len(missing), file=missing["file"].to_numpy(),
                              row=missing["row"].to_numpy(), column=group, subject=missing["subject"].to_numpy(),
                              message=f"no {group} value: subject excluded from analyses by {group}"))
     return out, found
@@ -307,7 +195,7 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     usable = records[kept]
     dup = np.flatnonzero(kept & (first_kept[keys] != np.arange(len(records))))
     first = records.iloc[first_kept[keys[dup]]]
-    duplicates = _on_records("error", "duplicate_record", records.iloc[dup], [
+    duplicates = on_records("error", "duplicate_record", records.iloc[dup], [
         f"second record for this subject, visit and measure (first at row {r}, value {shown(v, quote=True)}); keep one"
         for r, v in zip(first["row"], first["raw_value"])])
 
@@ -319,7 +207,7 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     unknown_subject = (records["subject"] != "").to_numpy() & ~records["subject"].isin(known).to_numpy()
     unknown = _unknown_subjects(records[unknown_subject & (valued | (reason == "blank"))], subjects, id_col)
     lonely = subjects[(subjects["subject"] != "") & ~subjects["subject"].isin(with_records)]
-    without = _issues("warning", "subject_without_records", len(lonely), file=lonely["file"].to_numpy(),
+    without = issues("warning", "subject_without_records", len(lonely), file=lonely["file"].to_numpy(),
                       row=lonely["row"].to_numpy(), column=id_col, value=lonely["subject"].to_numpy(),
                       subject=lonely["subject"].to_numpy(),
                       message="subject has no analysable records: contributes to no analysis")
@@ -329,9 +217,12 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     analysed = [s for s in named.unique() if s in with_records]
     missing = _missing_visits(records, reason, analysed, config)
 
+    subjects, plan_findings = check_plan(usable, subjects, config)
+
     table = pd.concat([*selection, record_errors, duplicates, blank_twice, decimals, *subject_findings, unknown, without,
-                       missing], ignore_index=True)
-    clean = usable[["subject", "visit", "measure", "value", "dose", "file", "row"]].reset_index(drop=True)
+                       missing, *plan_findings], ignore_index=True)
+    selects = [f"where:{c}" for c in record_columns(config)]
+    clean = usable[["subject", "visit", "measure", "value", "dose", "file", "row", *selects]].reset_index(drop=True)
     out = reason != ""
     left_out = records[out]
     excluded = pd.DataFrame({"file": left_out["file"].to_numpy(), "row": pd.array(left_out["row"].to_numpy(), dtype="Int64"),
@@ -351,11 +242,6 @@ def _first_position(codes: np.ndarray, mask: np.ndarray, size: int | None = None
     return first
 
 
-def _listed(values: list[str], limit: int = 10) -> str:
-    shown_values = ", ".join(shown(v, quote=True, limit=40) for v in values[:limit])
-    return f"[{shown_values}{f', ... ({len(values)} values)' if len(values) > limit else ''}]"
-
-
 def _exclusions(records: pd.DataFrame, reason: np.ndarray, config: StudyConfig) -> tuple[list[pd.DataFrame], pd.DataFrame]:
     """Mark each record the analyses cannot use with the first check it fails, in this order: ``data.filter``,
     empty subject, measure or visit not configured, empty value (resolved later), not a number, out of range.
@@ -370,20 +256,20 @@ def _exclusions(records: pd.DataFrame, reason: np.ndarray, config: StudyConfig) 
 
     selection = []
     for column, allowed in config.data.filter.items():
-        rule = f"data.filter ({column} must be one of {_listed(allowed)})"
+        rule = f"data.filter ({column} must be one of {listed(allowed)})"
         at = exclude(~records[f"where:{column}"].isin(allowed), "filtered")
-        selection.append(_counted("filtered", at, f"where:{column}", column, lambda value, k, n, spread, rule=rule, column=column: (
+        selection.append(counted("filtered", at, f"where:{column}", column, lambda value, k, n, spread, rule=rule, column=column: (
             f"{n} left out by {rule}: not analysed{spread}" if value is not None else
             f"{n} with {k:,} other values of {column} left out by {rule}: not analysed{spread}")))
     empty = exclude(records["subject"] == "", "empty_subject")
     at = exclude(~records["measure"].isin(list(measures)), "unknown_measure")
-    selection.append(_counted("unknown_measure", at, "measure", cols.measure or "", lambda value, k, n, spread: (
+    selection.append(counted("unknown_measure", at, "measure", cols.measure or "", lambda value, k, n, spread: (
         f"measure not configured under measures in study.yaml: {n} excluded from all analyses{spread}"
-        f"{_suggest(value, list(measures))}" if value is not None else
+        f"{suggest(value, list(measures))}" if value is not None else
         f"{k:,} other measures not configured under measures in study.yaml: {n} excluded from all analyses{spread}")))
     at = exclude(~records["visit"].isin(visits.order), "unknown_visit")
-    selection.append(_counted("unknown_visit", at, "visit", cols.visit, lambda value, k, n, spread: (
-        f"visit not in visits.order of study.yaml: {n} excluded from all analyses{spread}{_suggest(value, visits.order)}"
+    selection.append(counted("unknown_visit", at, "visit", cols.visit, lambda value, k, n, spread: (
+        f"visit not in visits.order of study.yaml: {n} excluded from all analyses{spread}{suggest(value, visits.order)}"
         if value is not None else
         f"{k:,} other visits not in visits.order of study.yaml: {n} excluded from all analyses{spread}")))
     exclude(records["raw_value"] == "", "blank")  # a missing visit, reported with this row once subjects are known
@@ -394,10 +280,10 @@ def _exclusions(records: pd.DataFrame, reason: np.ndarray, config: StudyConfig) 
     outside = exclude(~((value >= lower) & (value <= upper)), "out_of_range")
     bounds = {m: f"{m} must lie between {s.min:g} and {s.max:g}; correct the value" for m, s in measures.items()}
     errors = pd.concat([
-        _on_records("error", "empty_subject", empty, "empty subject id; every record needs one", column=cols.subject, value=""),
-        _on_records("error", "non_numeric", text, (text["measure"] + " value is not a number; correct it or leave the "
+        on_records("error", "empty_subject", empty, "empty subject id; every record needs one", column=cols.subject, value=""),
+        on_records("error", "non_numeric", text, (text["measure"] + " value is not a number; correct it or leave the "
                                                    "cell empty if it was not assessed").to_numpy()),
-        _on_records("error", "out_of_range", outside, outside["measure"].map(bounds).to_numpy()),
+        on_records("error", "out_of_range", outside, outside["measure"].map(bounds).to_numpy()),
     ])
     positions = np.concatenate([empty.index.to_numpy(), text.index.to_numpy(), outside.index.to_numpy()])
     return selection, errors.iloc[np.argsort(positions, kind="stable")].reset_index(drop=True)
@@ -409,7 +295,7 @@ def _unknown_subjects(at: pd.DataFrame, subjects: pd.DataFrame, id_col: str) -> 
     firsts = by_subject.head(1)
     counts = by_subject.size()
     file = subjects["file"].iat[0] if len(subjects) else ""
-    return _issues("error", "unknown_subject", len(firsts), file=firsts["file"].to_numpy(), row=firsts["row"].to_numpy(),
+    return issues("error", "unknown_subject", len(firsts), file=firsts["file"].to_numpy(), row=firsts["row"].to_numpy(),
                    column=id_col, value=firsts["subject"].to_numpy(), subject=firsts["subject"].to_numpy(),
                    message=[f"subject has {counts[s]} record(s) but is not in the subjects file {file}; add the subject "
                             "there or remove the records" for s in firsts["subject"]])
@@ -427,7 +313,7 @@ def _blank_cells(records: pd.DataFrame, reason: np.ndarray, keys: np.ndarray, va
     beside = blank & ~unknown_subject & ((first_valued >= 0) | (first_blank != position))
     other = np.where(first_valued >= 0, first_valued, first_blank)[beside]
     named = records.iloc[other]
-    found = _on_records("warning", "duplicate_blank", records[beside], [
+    found = on_records("warning", "duplicate_blank", records[beside], [
         f"empty cell for a subject, visit and measure that has another record (row {r}"
         + (f", value {shown(v, quote=True)}" if v != "" else "") + "): this one is not used"
         for r, v in zip(named["row"], named["raw_value"])])
@@ -450,14 +336,14 @@ def _decimals(usable: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
         part = at[finer]
         n = len(part)
         first = part.iloc[0]
-        found.append(_issues(
+        found.append(issues(
             "warning", "decimals", 1, file=first["file"], row=first["row"], column=first["column"],
             value=first["raw_value"], subject=first["subject"] if part["subject"].nunique() == 1 else "",
             visit=first["visit"] if part["visit"].nunique() == 1 else "", measure=measure,
-            message=f"{_records(n)} of {measure} with more decimals than measures.{measure}.decimals ({spec.decimals}) "
+            message=f"{records_text(n)} of {measure} with more decimals than measures.{measure}.decimals ({spec.decimals}) "
                     f"declares: analysed as recorded, not rounded; set measures.{measure}.decimals to the decimals the "
-                    f"values have (the report shows means with one more){_spread(n, part['subject'].nunique(), part['row'].head(ROWS_NAMED).tolist())}"))
-    return pd.concat(found, ignore_index=True) if found else _issues("warning", "decimals", 0)
+                    f"values have (the report shows means with one more){spread(n, part['subject'].nunique(), part['row'].head(ROWS_NAMED).tolist())}"))
+    return pd.concat(found, ignore_index=True) if found else issues("warning", "decimals", 0)
 
 
 def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[str], config: StudyConfig) -> pd.DataFrame:
@@ -468,7 +354,7 @@ def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[st
     n_subjects, n_measures, n_visits = len(analysed), len(measures), len(visits.order)
     cells = n_subjects * n_measures * n_visits
     if not cells:
-        return _issues("warning", "missing_visit", 0)
+        return issues("warning", "missing_visit", 0)
     s = pd.Index(analysed).get_indexer(records["subject"])
     m = pd.Index(measures).get_indexer(records["measure"])
     v = pd.Index(visits.order).get_indexer(records["visit"])
@@ -478,32 +364,41 @@ def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[st
     observed = _first_position(cell_of, reason == "", cells)
     reported = _first_position(cell_of, np.isin(reason, ["non_numeric", "out_of_range"]), cells)
     blank = _first_position(cell_of, reason == "blank", cells)
-    missing = np.flatnonzero((observed < 0) & (reported < 0))
+    base = visits.order.index(visits.baseline) if visits.baseline is not None else -1
+    end = visits.order.index(visits.endpoint)
+    # a measure without a baseline (a rating of change) is not expected at the baseline visit
+    rated = np.array([config.has_baseline(m) for m in measures])
+    cell = np.arange(cells)
+    unexpected = (cell % n_visits == base) & ~rated[(cell // n_visits) % n_measures] & (blank < 0)
+    missing = np.flatnonzero((observed < 0) & (reported < 0) & ~unexpected)
     if not len(missing):
-        return _issues("warning", "missing_visit", 0)
+        return issues("warning", "missing_visit", 0)
     rows = records["row"].to_numpy()
     observed_row = np.where(observed >= 0, rows[np.maximum(observed, 0)], -1)
     ms, mv = (missing // n_visits) % n_measures, missing % n_visits
     subject_of = np.asarray(analysed, dtype=object)[missing // (n_measures * n_visits)]
-    base, end = visits.order.index(visits.baseline), visits.order.index(visits.endpoint)
+    at_base = (mv == base) & rated[ms]
     row_in = blank[missing]
     has_row = row_in >= 0
     records_file = records["file"].iat[0] if len(records) else ""
     file = np.where(has_row, records["file"].to_numpy()[np.maximum(row_in, 0)], records_file)
     column = np.where(has_row, records["column"].to_numpy()[np.maximum(row_in, 0)], "")
-    reason[row_in[has_row]] = np.where(mv[has_row] == base, "missing_baseline",
+    reason[row_in[has_row]] = np.where(at_base[has_row], "missing_baseline",
                                        np.where(mv[has_row] == end, "missing_endpoint", "missing_visit"))
     cell_base = missing - mv  # the cell of the same subject and measure at visit 0
     messages = np.empty(len(missing), dtype=object)
     later_visits = [(k, visits.order[k]) for k in range(base + 1, n_visits)]
     for i in range(len(missing)):
         visit, measure = visits.order[mv[i]], measures[ms[i]]
-        if mv[i] == base:
+        if at_base[i]:
             later = [f"{name} (row {observed_row[cell_base[i] + k]})" for k, name in later_visits
                      if observed_row[cell_base[i] + k] >= 0]
             messages[i] = (f"no {visit} {measure}: the subject is excluded from change-from-baseline and "
                            f"baseline-vs-{visits.endpoint} analyses of {measure}"
                            + ("; records not used there: " + ", ".join(later) if later else ""))
+        elif mv[i] == end and not rated[ms[i]]:
+            messages[i] = (f"no {visit} {measure}: the subject is excluded from the {visits.endpoint} analyses of {measure}"
+                           + (f" and the {visits.endpoint} responder analysis" if config.measures[measure].responder_max is not None else ""))
         elif mv[i] == end:
             base_row = observed_row[cell_base[i] + base]
             messages[i] = (f"no {visit} {measure}: the subject is excluded from baseline-vs-{visits.endpoint} tests"
@@ -511,8 +406,8 @@ def _missing_visits(records: pd.DataFrame, reason: np.ndarray, analysed: list[st
                            + (f"; {visits.baseline} record (row {base_row}) not used there" if base_row >= 0 else ""))
         else:
             messages[i] = f"no {visit} {measure}: observed cases only, no value imputed"
-    check = np.where(mv == base, "missing_baseline", np.where(mv == end, "missing_endpoint", "missing_visit"))
-    frame = _issues("warning", "missing_visit", len(missing), file=file, row=[r if r >= 0 else None for r in np.where(has_row, rows[np.maximum(row_in, 0)], -1)],
+    check = np.where(at_base, "missing_baseline", np.where(mv == end, "missing_endpoint", "missing_visit"))
+    frame = issues("warning", "missing_visit", len(missing), file=file, row=[r if r >= 0 else None for r in np.where(has_row, rows[np.maximum(row_in, 0)], -1)],
                     column=column, subject=subject_of, visit=np.asarray(visits.order, dtype=object)[mv],
                     measure=np.asarray(measures, dtype=object)[ms], message=messages)
     frame["check"] = check.astype(object)

@@ -24,6 +24,7 @@ import pandas as pd
 from trialkit.config import StudyConfig
 from trialkit.errors import DataError, shown
 from trialkit.loaders.readers import FORMATS, RawTable, cell_text, cell_texts, read_table
+from trialkit.plan import record_columns, subject_columns
 
 __all__ = ["FORMATS", "RawTable", "StudyData", "cell_text", "load_study", "read_table"]
 
@@ -87,6 +88,8 @@ def _record_rows(table: RawTable, config: StudyConfig, value_columns: dict[str, 
     if cols.dose:
         wanted["data.columns.dose"] = cols.dose
     wanted |= {f"data.filter ({c})": c for c in config.data.filter}
+    plan = record_columns(config)
+    wanted |= {f"{key} ({column})": column for column, key in plan.items()}
     _require_columns(table, wanted)
     n = len(table.frame)
     return pd.DataFrame({
@@ -95,7 +98,7 @@ def _record_rows(table: RawTable, config: StudyConfig, value_columns: dict[str, 
         "dose": _text_column(table, cols.dose) if cols.dose else pd.Series([""] * n, dtype=object),
         "file": table.name,
         "row": table.row_numbers(),
-        **{f"where:{c}": _text_column(table, c) for c in config.data.filter},
+        **{f"where:{c}": _text_column(table, c) for c in dict.fromkeys([*config.data.filter, *plan])},
     })
 def _records_long(table: RawTable, config: StudyConfig) -> pd.DataFrame:
     cols = config.data.columns
@@ -123,9 +126,12 @@ def _subjects(table: RawTable, config: StudyConfig) -> pd.DataFrame:
     wanted |= {f"subjects.covariates ({c})": c for c in spec.covariates}
     if spec.arm:
         wanted["subjects.arm"] = spec.arm
+    plan = subject_columns(config)
+    wanted |= {f"{key} ({column})": column for column, key in plan.items()}
     _require_columns(table, wanted)
     out = pd.DataFrame({"subject": _text_column(table, config.data.columns.subject)})
-    for column in dict.fromkeys([*spec.genotype_flags, *spec.subgroups, *([spec.arm] if spec.arm else []), *spec.covariates]):
+    for column in dict.fromkeys([*spec.genotype_flags, *spec.subgroups, *([spec.arm] if spec.arm else []), *spec.covariates,
+                                 *plan]):
         out[column] = _text_column(table, column)
     out["file"] = table.name
     out["row"] = table.row_numbers()
