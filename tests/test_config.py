@@ -25,7 +25,7 @@ def test_folder_or_file(make_study):
 
 
 def _config_error(capsys, study) -> str:
-    out = run_cli(capsys, "validate", str(study))
+    out = run_cli(capsys, "validate", "--quiet", str(study))
     assert out.code == 2 and "Traceback" not in out.err
     return out.err
 
@@ -59,12 +59,12 @@ def test_unknown_analysis(make_study, capsys):
 
 def test_endpoint_not_in_visit_order(make_study, capsys):
     err = _config_error(capsys, make_study(config={"visits": {"endpoint": "Week 9"}}))
-    assert "  visits: Value error, visits.endpoint 'Week 9' is not in visits.order ['Baseline', 'Week 1', 'Week 2']" in err
+    assert "  visits: visits.endpoint 'Week 9' is not in visits.order ['Baseline', 'Week 1', 'Week 2']" in err
 
 
 def test_responder_threshold_outside_range(make_study, capsys):
     err = _config_error(capsys, make_study(config={"measures": {"CGI-I": {"min": 1, "max": 7, "responder_max": 9}}}))
-    assert "  measures.CGI-I: Value error, responder_max (9.0) must lie within [1.0, 7.0]" in err
+    assert "  measures.CGI-I: responder_max (9.0) must lie within [1.0, 7.0]" in err
 
 
 def test_missing_data_file(make_study, capsys):
@@ -111,3 +111,154 @@ def test_model_options(make_study, capsys):
     assert "  models.mmrm.covariance: Input should be 'us', 'toep', 'csh', 'cs', 'ar1h' or 'ar1' (got 'banded')" in err
     err = _config_error(capsys, make_study(config={"models": {"lmm": {"df": "kenward-roger"}}}))
     assert "  models.lmm.df: Input should be 'satterthwaite', 'residual' or 'between-within'" in err
+
+
+# ---- study.yaml that PyYAML accepts but a study must not: each an error naming the line --------------------
+
+def _write(study, text: str):
+    (study / "study.yaml").write_text(text)
+    return study
+
+
+def test_a_key_given_twice_names_both_lines(make_study, capsys):
+    study = make_study()
+    text = (study / "study.yaml").read_text()
+    lines = text.splitlines()
+    records_line = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("records:"))
+    text = text.replace("  records: records.csv\n", "  records: records.csv\n  records: other.csv\n")
+    err = _config_error(capsys, _write(study, text))
+    assert err == (f"trialkit: error: {study / 'study.yaml'}: line {records_line + 1}: key 'records' is given twice "
+                   f"in the same mapping (first at line {records_line}); keep one\n")
+
+
+def test_a_top_level_key_given_twice(make_study, capsys):
+    study = make_study()
+    text = (study / "study.yaml").read_text() + "alpha: 0.05\nalpha: 0.1\n"
+    assert "key 'alpha' is given twice" in _config_error(capsys, _write(study, text))
+
+
+def test_merged_keys_may_be_overridden(make_study):
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace(
+        "measures:\n", "measures:\n  CGI-S: &scale {min: 1, max: 7}\n  CGI-I: {<<: *scale, responder_max: 2, max: 7}\n", 1)
+    text = text.replace("  CGI-S:\n    min: 1\n    max: 7\n", "", 1).replace("  CGI-I:\n    min: 1\n    max: 7\n    responder_max: 2\n", "", 1)
+    config = load_config(_write(study, text))
+    assert config.measures["CGI-I"].responder_max == 2 and config.measures["CGI-I"].max == 7
+
+
+@pytest.mark.parametrize("bound", [".nan", ".inf", "-.inf", "1e999"])
+def test_nan_or_infinite_range_bound(make_study, capsys, bound):
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace("  CGI-S:\n    min: 1\n", f"  CGI-S:\n    min: {bound}\n")
+    err = _config_error(capsys, _write(study, text))
+    assert "  measures.CGI-S.min: Input should be a finite number (got " in err
+
+
+def test_a_5000_digit_integer(make_study, capsys):
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace("    max: 7\n", f"    max: {'9' * 5000}\n", 1)
+    line = text.splitlines().index(f"    max: {'9' * 5000}") + 1
+    err = _config_error(capsys, _write(study, text))
+    assert err == (f"trialkit: error: {study / 'study.yaml'}: line {line}: a number of 5,000 digits; "
+                   "study.yaml holds no setting that large\n")
+
+
+def test_an_alias_bomb_is_refused_in_a_short_message(make_study, capsys):
+    """Nine levels of nine aliases: the list `i` alone is 1 + 9 * (1 + 9 * (...)) = 435,848,050 values
+    (a = 10, b = 91, c = 820, ..., i = (9**10 - 1) / 8), and data.filter holds a second copy of it."""
+    import re
+
+    study = make_study()
+    bomb = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for name, prev in zip("bcdefghi", "abcdefgh"):
+        bomb.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    text = (study / "study.yaml").read_text().replace("  layout: long\n", "  layout: long\n  filter:\n    PARAM: *i\n")
+    text = "anchors:\n" + "\n".join(f"  {line}" for line in bomb) + "\n" + text
+    err = _config_error(capsys, _write(study, text))
+    found = re.fullmatch(rf"trialkit: error: {re.escape(str(study / 'study.yaml'))}: its aliases \(\*name\) expand it "
+                         r"to ([\d,]+) values, ([\d,]+) more than it holds as written \(at most 100,000 more are "
+                         r"allowed\); write the values out\n", err)
+    assert found and int(found[1].replace(",", "")) > 2 * (9**10 - 1) // 8 and int(found[2].replace(",", "")) < int(
+        found[1].replace(",", ""))
+
+
+def test_a_value_that_contains_itself(make_study, capsys):
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace("  layout: long\n", "  layout: long\n  filter: &f {PARAM: *f}\n")
+    assert "an alias refers to the value that holds it" in _config_error(capsys, _write(study, text))
+
+
+def test_a_long_wrong_value_is_quoted_short(make_study, capsys):
+    study = make_study(config={"data": {"filter": {"PARAM": [["x"] * 5000]}}})
+    err = _config_error(capsys, study)
+    assert "data.filter.PARAM.0: Input should be a valid string (got ['x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', ...])" in err
+    assert len(err) < 400
+
+
+def test_nested_too_deeply(make_study, capsys):
+    study = make_study()
+    text = (study / "study.yaml").read_text() + "extra: " + "[" * 5000 + "]" * 5000 + "\n"
+    assert "not valid YAML: nested too deeply" in _config_error(capsys, _write(study, text))
+
+
+def test_unreadable_study_yaml(make_study, capsys, monkeypatch):
+    from pathlib import Path
+
+    study = make_study()
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert _config_error(capsys, study) == (
+        f"trialkit: error: {study / 'study.yaml'}: cannot read the study configuration: Permission denied\n")
+
+
+def test_study_yaml_not_utf8(make_study, capsys):
+    study = make_study()
+    (study / "study.yaml").write_bytes((study / "study.yaml").read_bytes().replace(b"Test study", b"Test \xe9tude"))
+    assert "not valid YAML: not UTF-8 text (byte 0xe9 at position" in _config_error(capsys, study)
+
+
+def test_symlink_loop_as_the_study(tmp_path, capsys):
+    (tmp_path / "study.yaml").symlink_to(tmp_path / "study.yaml")
+    assert _config_error(capsys, tmp_path) == (
+        f"trialkit: error: {tmp_path / 'study.yaml'}: a symbolic link that leads nowhere or back to itself; "
+        "expected a study.yaml file\n")
+
+
+def test_symlink_loop_as_the_records_file(make_study, capsys):
+    study = make_study()
+    (study / "records.csv").unlink()
+    (study / "records.csv").symlink_to(study / "records.csv")
+    assert _config_error(capsys, study) == (
+        f"trialkit: error: {study / 'study.yaml'}: data.records: {study / 'records.csv'} is a symbolic link that leads "
+        "back to itself (a symlink loop)\n")
+
+
+def test_nul_byte_in_a_data_path(make_study, capsys):
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace("records: records.csv", 'records: "rec\\0ords.csv"')
+    assert _config_error(capsys, _write(study, text)) == (
+        f"trialkit: error: {study / 'study.yaml'}: data.records: the path 'rec\\x00ords.csv' holds a NUL byte; "
+        "write the file's name\n")
+
+
+def test_nul_byte_in_the_study_path(tmp_path):
+    with pytest.raises(ConfigError, match=r"holds a NUL byte"):
+        load_config(str(tmp_path) + "/stu\0dy")
+
+
+def test_control_characters_in_a_key_are_shown_escaped(make_study, capsys):
+    err = _config_error(capsys, make_study(config={"study": {"id\x1b[2J": "X"}}))
+    assert "  study.id\\x1b[2J: unknown key\n" in err and "\x1b" not in err
+
+
+@pytest.mark.parametrize(("sheet", "expected"), [("Visits", "Visits"), (2, 2), ("2", "2")])
+def test_data_sheet_is_a_name_or_a_position(make_study, sheet, expected):
+    assert load_config(make_study(config={"data": {"sheet": sheet}})).data.sheet == expected
+
+
+@pytest.mark.parametrize("sheet", [0, True, 1.5])
+def test_data_sheet_position_counts_from_one(make_study, capsys, sheet):
+    assert "  data.sheet" in _config_error(capsys, make_study(config={"data": {"sheet": sheet}}))

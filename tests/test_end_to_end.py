@@ -13,6 +13,7 @@ from trialkit.results import read_ard
 STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate", "ci_lower", "ci_upper", "df",
          "statistic", "p_value", "effect_size", "n_responders", "proportion",
          "p_adjusted", "num_df", "converged",  # added by the mixed-model issue
+         "bf10", "power", "rank_biserial", "cles",  # added by pingouin in the paired analyses (issue 14)
          "value", "change"}  # each subject's value and change (analysis "individual", for the figures)
 
 

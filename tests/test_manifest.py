@@ -55,3 +55,66 @@ def test_report_date_never_comes_from_the_clock(make_study, monkeypatch):
     assert report_date(load_config(make_study(config={"study": {"id": "T", "data_cutoff": "2018-01-15"}}))) == "2023-11-14"
     study = make_study(config={"study": {"id": "T", "report_date": "2018-02-01"}})
     assert report_date(load_config(study)) == "2018-02-01"
+
+
+def test_recorded_dependencies_are_pyproject_s():
+    import re
+    import tomllib
+
+    from tests.conftest import ROOT
+    from trialkit.manifest import DEPENDENCIES
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(DEPENDENCIES) == sorted(re.match(r"[A-Za-z0-9._-]+", d).group(0).lower() for d in declared)
+
+
+def test_software_holds_every_package_the_dependencies_pull_in():
+    """12.2: fontTools, pydyf, tinycss2, cssselect2 (WeasyPrint's), Pillow (matplotlib's), matplotlib's own...
+    with the installed versions; a requirement for another platform is not followed."""
+    import sys
+    from importlib import metadata
+
+    from trialkit.manifest import software_versions
+
+    software = software_versions()
+    for name in ("fonttools", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow", "matplotlib",
+                 "weasyprint", "markupsafe", "pydantic-core"):
+        assert software[name] == metadata.version(name), name
+    assert software["python"] == sys.version.split()[0]
+    if sys.platform != "win32":
+        assert "colorama" not in software  # click's, on Windows only
+    assert list(software) == sorted(software)
+
+
+def test_the_manifest_records_the_libraries_and_fonts_the_pdf_was_made_with(example_run):
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    assert set(manifest["libraries"]) == {"fontconfig", "harfbuzz", "pango", "zlib"}
+    assert all(version[0].isdigit() for version in manifest["libraries"].values())
+    import zlib
+
+    assert manifest["libraries"]["zlib"] == zlib.ZLIB_RUNTIME_VERSION
+    families = {font["family"] for font in manifest["fonts"]}
+    assert {"DejaVu Sans", "DejaVu Sans Mono"} <= families
+    for font in manifest["fonts"]:  # each a file fontconfig lists, by its hash
+        assert font["sha256"] == hashlib.sha256(open(font["path"], "rb").read()).hexdigest()
+
+
+def test_templates_and_logo_are_inputs(make_study):
+    study = make_study(config={"study": {"id": "T", "logo": "logo.png"}})
+    (study / "logo.png").write_bytes(b"\x89PNG not really")
+    (study / "templates" / "partials").mkdir(parents=True)
+    (study / "templates" / "report.css").write_text("body { }")
+    (study / "templates" / "partials" / "x.j2").write_text("x")
+    (study / "templates" / "outside.css").symlink_to("/etc/hostname")  # leads out of the study: not read
+    paths = [item["path"] for item in build(load_config(study))["inputs"]]
+    assert paths == ["study.yaml", "records.csv", "subjects.csv", "templates/partials/x.j2", "templates/report.css",
+                     "logo.png"]
+
+
+def test_the_platform_is_the_system_and_processor_not_the_kernel_release(example_run):
+    """The report shows the platform: a kernel update must not change a report's bytes."""
+    import platform
+
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    assert manifest["platform"] == {"system": platform.system(), "machine": platform.machine()}
+    assert platform.release() not in (example_run / "report.html").read_text()

@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from trialkit.stats import clopper_pearson, descriptive, hodges_lehmann, paired_t, responder_rate, summarize, wilcoxon
-from tests.conftest import REFERENCE
+from trialkit.errors import AnalysisError
+from trialkit.stats import (clopper_pearson, descriptive, friedman, hodges_lehmann, paired_t, responder_rate, summarize,
+                            wilcoxon)
+from trialkit.stats.paired import common_language
+from tests.conftest import EXAMPLE, REFERENCE
 
 RTOL = 1e-6  # against R for the same method
 
@@ -16,6 +19,11 @@ RTOL = 1e-6  # against R for the same method
 @pytest.fixture(scope="module")
 def ref(reference):
     return reference("paired_stats.json")
+
+
+@pytest.fixture(scope="module")
+def effects(reference):
+    return reference("paired_effects.json")
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +157,10 @@ def test_descriptive_frame_groups_in_order():
 def test_result_frames_have_fixed_long_columns():
     frame = paired_t([5, 6, 8], [4, 4, 5]).to_frame()
     assert list(frame.columns) == ["stat", "value"]
-    assert list(frame.stat) == ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size"]
-    assert "df" not in set(wilcoxon([5, 6, 8], [4, 4, 5]).to_frame().stat)
+    assert list(frame.stat) == ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size",
+                                "bf10", "power"]
+    assert list(wilcoxon([5, 6, 8], [4, 4, 5]).to_frame().stat) == [
+        "n", "estimate", "ci_lower", "ci_upper", "statistic", "p_value", "effect_size", "rank_biserial", "cles"]
 
 
 def test_holm_matches_r():
@@ -161,3 +171,125 @@ def test_holm_matches_r():
     # R: p.adjust(c(0.5, NA, 0.2), method = "holm") -> 0.5 NA 0.4
     out = holm([0.5, np.nan, 0.2])
     assert out[0] == 0.5 and np.isnan(out[1]) and out[2] == pytest.approx(0.4)
+
+
+# ---- statistics pingouin adds (tests/reference/paired_effects.R -> paired_effects.json) ------------------------
+
+
+def _with_t(t: float, n: int) -> np.ndarray:
+    """n differences whose paired t statistic is t (mean / (sd / sqrt(n)) = t)."""
+    u = np.linspace(-1.0, 1.0, n)
+    u = u / u.std(ddof=1)
+    return u + t / np.sqrt(n)
+
+
+def test_bf10_and_power_match_r(sleep, cgi, effects):
+    # R: exp(log_bf10(t, n)) by integrate() of Rouder et al.'s eq. 1; power.t.test(n, delta = mean(d), sd = sd(d),
+    # sig.level = alpha, type = "paired", strict = TRUE)$power
+    pre = [5.5, 2.4, np.nan, 9.6, 4.2]
+    post = [6.4, 3.4, 6.4, 11.0, 4.8]
+    for (x, y, alpha), key in (((*sleep, 0.05), "ttest_sleep"), ((cgi.week5, cgi.base, 0.1), "ttest_cgi"),
+                               ((pre, post, 0.05), "ttest_pingouin_example")):
+        r = paired_t(x, y, alpha=alpha)
+        exp = effects[key]
+        assert (r.n, r.statistic) == (exp["n"], pytest.approx(exp["t"], rel=1e-12))
+        assert_allclose([r.bf10, r.power], [exp["bf10"], exp["power"]], rtol=RTOL)
+
+
+def test_bf10_and_power_as_pingouin_documents():
+    # pingouin.ttest(pre, post, paired=True) docstring (example 3): BF10 7.169
+    assert round(paired_t([5.5, 2.4, np.nan, 9.6, 4.2], [6.4, 3.4, 6.4, 11.0, 4.8]).bf10, 3) == 7.169
+    # pingouin.bayesfactor_ttest(3.5, 20, 20, paired=True) docstring: 17.185
+    assert round(paired_t(_with_t(3.5, 20), np.zeros(20)).bf10, 3) == 17.185
+    # pingouin.power_ttest(d=0.5, n=20, contrast="one-sample") docstring: 0.5645 (a paired test is one sample of d)
+    assert round(paired_t(_with_t(0.5 * np.sqrt(20), 20), np.zeros(20)).power, 4) == 0.5645
+
+
+def test_power_is_of_dz_not_pingouin_ttest_d_av():
+    # pingouin.ttest's own power column (0.073 in its example 3) feeds Cohen's d_av (pingouin issue #450) into
+    # the paired power formula; ours is the power of the test that was run (dz), as R power.t.test.
+    r = paired_t([5.5, 2.4, np.nan, 9.6, 4.2], [6.4, 3.4, 6.4, 11.0, 4.8])
+    assert r.power == pytest.approx(0.9627635703470029, rel=RTOL)
+
+
+def test_bf10_beyond_the_float_range_is_inf(effects):
+    # t = 100, n = 10000: R's log-scale integral gives log10(BF10) = 1502.8, beyond the largest float (1.8e308)
+    assert effects["log10_bf10_t100_n10000"] > 308.3
+    assert paired_t(_with_t(100.0, 10_000), np.zeros(10_000)).bf10 == np.inf
+
+
+def test_bf10_and_power_not_estimable_without_spread():
+    r = paired_t([3.0, 3.0], [4.0, 4.0])
+    assert np.isnan(r.bf10) and np.isnan(r.power)
+    one = paired_t([3.0], [4.0])
+    assert np.isnan(one.bf10) and np.isnan(one.power)
+
+
+def test_rank_biserial_and_cles_match_r(sleep, cgi, effects):
+    # R: (sum(r[d > 0]) - sum(r[d < 0])) / sum(r), r = rank(abs(d[d != 0])); mean(outer(x, y, ">") + 0.5 * outer(x, y, "=="))
+    for (x, y), key in ((sleep, "wilcox_sleep"), ((cgi.week5, cgi.base), "wilcox_cgi")):
+        r = wilcoxon(x, y)
+        assert_allclose([r.rank_biserial, r.cles], [effects[key]["rank_biserial"], effects[key]["cles"]], rtol=RTOL)
+        assert r.rank_biserial == pytest.approx(r.effect_size, rel=1e-12)
+
+
+def test_rank_biserial_and_cles_as_pingouin_documents():
+    # pingouin.wilcoxon(x, y) docstring: RBC -0.378788, CLES 0.395833
+    x = np.array([20, 22, 19, 20, 22, 18, 24, 20, 19, 24, 26, 13])
+    y = np.array([38, 37, 33, 29, 14, 12, 20, 22, 17, 25, 26, 16])
+    r = wilcoxon(x, y)
+    assert (round(r.rank_biserial, 6), round(r.cles, 6)) == (-0.378788, 0.395833)
+
+
+def test_cles_by_ranks_equals_pingouin_all_pairs_matrix():
+    import pingouin
+
+    rng = np.random.default_rng(14)
+    for n in (1, 2, 7, 30, 101):
+        x = rng.integers(1, 8, n).astype(float)
+        y = rng.integers(1, 8, n).astype(float)
+        assert common_language(x, y) == pytest.approx(float(pingouin.wilcoxon(x, y)["CLES"].iloc[0]), rel=1e-12) \
+            or np.all(x == y)
+
+
+def _cgi_s_long():
+    visits = pd.read_csv(EXAMPLE / "data" / "cgi_visits.csv")
+    return visits[visits.PARAM == "CGI-S"]
+
+
+def test_friedman_matches_r_on_example_cgi_s(effects):
+    # R: friedman.test(m), m = subjects x visits of CGI-S, complete subjects only (2 of 30 miss a visit)
+    r = friedman(_cgi_s_long(), value="AVAL", visit="VISIT", subject="SUBJID")
+    exp = effects["friedman_example_cgis"]
+    assert (r.n, r.k, r.n_excluded, r.df) == (exp["n"], 6, 2, exp["df"])
+    assert_allclose([r.statistic, r.p_value, r.kendall_w], [exp["statistic"], exp["p_value"], exp["kendall_w"]], rtol=RTOL)
+    assert r.visits == ("Baseline", "Week 1", "Week 2", "Week 3", "Week 4", "Week 5")
+
+
+def test_friedman_as_pingouin_documents(effects):
+    # pingouin.friedman docstring: W 0.083333, ddof1 2, Q 2.0, p 0.367879; R friedman.test(wine): 2, 0.36788
+    wine = pd.DataFrame({"white": [10, 8, 7, 9, 7, 4, 5, 6, 5, 10, 4, 7], "red": [7, 5, 8, 6, 5, 7, 9, 6, 4, 6, 7, 3],
+                         "rose": [8, 5, 6, 4, 7, 5, 3, 7, 6, 4, 4, 3]})
+    long = wine.melt(ignore_index=False, var_name="wine", value_name="score").reset_index(names="judge")
+    r = friedman(long, value="score", visit="wine", subject="judge")
+    assert (round(r.kendall_w, 6), r.df, round(r.statistic, 6), round(r.p_value, 6)) == (0.083333, 2.0, 2.0, 0.367879)
+    exp = effects["friedman_wine"]
+    assert_allclose([r.statistic, r.p_value, r.kendall_w], [exp["statistic"], exp["p_value"], exp["kendall_w"]], rtol=RTOL)
+
+
+def test_friedman_chosen_visits_in_order():
+    r = friedman(_cgi_s_long(), value="AVAL", visit="VISIT", subject="SUBJID", visits=["Week 5", "Baseline"])
+    assert r.visits == ("Week 5", "Baseline") and r.k == 2 and r.n == 29 and r.n_excluded == 1
+
+
+def test_friedman_bad_input_is_a_reason_not_a_traceback():
+    twice = pd.DataFrame({"s": [1, 1, 1, 2, 2], "v": ["a", "b", "b", "a", "b"], "y": [1.0, 2, 3, 1, 2]})
+    r = friedman(twice, value="y", visit="v", subject="s")
+    assert np.isnan(r.statistic) and "1 rows repeat a subject's visit (first: subject '1', visit 'b')" in r.reason
+    flat = pd.DataFrame({"s": [1, 1, 2, 2], "v": ["a", "b"] * 2, "y": [3.0, 3.0, 5.0, 5.0]})
+    assert "no subject's value differs" in friedman(flat, value="y", visit="v", subject="s").reason
+    alone = pd.DataFrame({"s": [1, 1, 2], "v": ["a", "b", "a"], "y": [3.0, 4.0, 5.0]})
+    r = friedman(alone, value="y", visit="v", subject="s")
+    assert (r.n, r.n_excluded) == (1, 1) and "at least 2" in r.reason and np.isnan(r.p_value)
+    with pytest.raises(AnalysisError, match="column 'visit' is not in the data"):
+        friedman(alone, value="y", visit="visit", subject="s")

@@ -3,6 +3,11 @@
 Exit status: 0 success, 2 bad input or configuration (a message, no
 traceback), 3 ``verify`` found a difference, 1 internal error (a bug in
 trialkit: please report it).
+
+Results go to stdout; progress (each stage with its elapsed time, see
+:mod:`trialkit.progress`) and errors to stderr. Everything printed passes
+through :func:`trialkit.errors.shown_message`: a control character from a
+data file or study.yaml reaches the terminal as an escape such as ``\x1b``.
 """
 
 from __future__ import annotations
@@ -13,14 +18,22 @@ import traceback
 import click
 
 from trialkit import __version__
-from trialkit.errors import TrialkitError
+from trialkit.errors import TrialkitError, shown_message
 
 
-def _progress_printer():
-    stream = click.get_text_stream("stderr")
-    if not stream.isatty():
-        return lambda message: None
-    return lambda message: click.echo(f"trialkit: {message}...", err=True)
+def _progress(quiet: bool):
+    from trialkit.progress import StageProgress
+
+    return StageProgress(click.get_text_stream("stderr"), mode="off" if quiet else "auto")
+
+
+def _echo(text: str, *, err: bool = False) -> None:
+    click.echo(shown_message(text), err=err)
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True,
+                            help="Print no progress on stderr (by default each stage with its elapsed time; "
+                                 "a moving bar on long stages when stderr is a terminal).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,8 +49,10 @@ def cli() -> None:
 @cli.command()
 @click.argument("study", type=click.Path(path_type=str))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Output folder (default: STUDY/output).")
-def run(study: str, out_dir: str | None) -> None:
+              help="Output folder (default: STUDY/output). trialkit owns it: a new or empty folder, or one an "
+                   "earlier run wrote; each run replaces all of it at once.")
+@quiet_option
+def run(study: str, out_dir: str | None, quiet: bool) -> None:
     """Analyse STUDY and write report.pdf, report.html, ard.csv and data_issues.csv.
 
     Bad input stops the run with exit status 2 and a message naming the file,
@@ -48,28 +63,30 @@ def run(study: str, out_dir: str | None) -> None:
     executor = start_executor()  # a render process: imports WeasyPrint and matplotlib while this one imports pandas
     from trialkit.pipeline import run_study
 
-    result = run_study(study, out_dir, progress=_progress_printer(), executor=executor)  # closes it
+    with _progress(quiet) as progress:
+        result = run_study(study, out_dir, progress=progress, executor=executor)  # closes it
     n_warn = len(result.issues)
     tables = [name for name in result.files if name.startswith("tables/")]
     named = [name for name in result.files if not name.startswith("tables/")]
-    click.echo(f"wrote {', '.join(named)} and {len(tables)} RTF tables to {result.out_dir}"
-               + (f" ({n_warn} data finding(s) listed in data_issues.csv)" if n_warn else ""))
+    _echo(f"wrote {', '.join(named)} and {len(tables)} RTF tables to {result.out_dir}"
+          + (f" ({n_warn} data finding(s) listed in data_issues.csv)" if n_warn else ""))
 
 
 @cli.command()
 @click.argument("study", type=click.Path(path_type=str))
-def validate(study: str) -> None:
-    """Load and validate STUDY only, and print every finding.
+@quiet_option
+def validate(study: str, quiet: bool) -> None:
+    """Load and validate STUDY only, and print every finding, each with its file, row, column, value and subject.
 
     Exit status 2 when a finding is fatal (severity error), else 0.
     """
     from trialkit.pipeline import check_study
 
-    _config, checked = check_study(study, progress=_progress_printer())
-    for issue in checked.issues:
-        click.echo(f"{issue.severity}: {issue.check}: {issue.describe()}")
+    with _progress(quiet) as progress:
+        _config, checked = check_study(study, progress=progress)
+    click.echo("".join(f"{issue.severity}: {issue.check}: {issue.describe()}\n" for issue in checked.issues), nl=False)
     n_err = len(checked.errors)
-    click.echo(f"{n_err} error(s), {len(checked.issues) - n_err} warning(s)")
+    _echo(f"{n_err} error(s), {len(checked.issues) - n_err} warning(s)")
     if n_err:
         sys.exit(2)
 
@@ -85,7 +102,7 @@ def verify(out_dir: str) -> None:
     from trialkit.verify import verify as run_verify
 
     result = run_verify(out_dir)
-    click.echo(result.report())
+    _echo(result.report())
     if not result.ok:
         sys.exit(3)
 
@@ -95,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="trialkit", standalone_mode=False)
     except TrialkitError as exc:
-        click.echo(f"trialkit: error: {exc}", err=True)
+        _echo(f"trialkit: error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("trialkit: aborted", err=True)

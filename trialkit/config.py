@@ -8,20 +8,24 @@ configured visit or measure that the data do not contain) live in
 
 from __future__ import annotations
 
+import errno
+import reprlib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from trialkit.errors import ConfigError
+from trialkit.errors import ConfigError, shown
+from trialkit.plan import AnalysisItem, Conditions, DeclaredAnalysis, Treatment, plan_problems
 
 ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm")
 COVARIANCES = Literal["us", "toep", "csh", "cs", "ar1h", "ar1"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN or infinity is never a valid range bound, threshold or level (a NaN bound passes every comparison)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StudyInfo(_Strict):
@@ -48,6 +52,10 @@ class Columns(_Strict):
     dose: str | None = None
 
 
+#: an Excel sheet: its name, or its position counting from 1 (``2`` is the second sheet, ``"2"`` a sheet named 2)
+Sheet = str | Annotated[int, Field(ge=1, strict=True)]
+
+
 class DataFiles(_Strict):
     records: Path
     subjects: Path
@@ -57,6 +65,11 @@ class DataFiles(_Strict):
     #: keep only records whose column holds one of the listed values (as text; "" = empty), e.g. the
     #: ADaM analysis records ``{ANL01FL: [Y]}``. Each record left out is listed as a finding.
     filter: dict[str, list[str]] = {}
+    #: the sheet to read when the records file is an Excel workbook: its name, or its position counting from 1.
+    #: Required when the workbook has more than one sheet.
+    sheet: Sheet | None = None
+    #: likewise for the subjects file
+    subjects_sheet: Sheet | None = None
 
     @model_validator(mode="after")
     def _long_needs_measure_and_value(self) -> DataFiles:
@@ -73,7 +86,8 @@ class DataFiles(_Strict):
 
 class Visits(_Strict):
     order: list[str] = Field(min_length=2)
-    baseline: str
+    #: the baseline visit; none when no measure is rated before treatment (e.g. a study of CIBIC+ alone)
+    baseline: str | None
     endpoint: str
 
     @model_validator(mode="after")
@@ -81,17 +95,18 @@ class Visits(_Strict):
         if len(set(self.order)) != len(self.order):
             raise ValueError(f"visits.order lists a visit twice: {self.order}")
         for key in ("baseline", "endpoint"):
-            if getattr(self, key) not in self.order:
+            if getattr(self, key) is not None and getattr(self, key) not in self.order:
                 raise ValueError(
                     f"visits.{key} {getattr(self, key)!r} is not in visits.order {self.order}"
                 )
-        if self.order.index(self.endpoint) <= self.order.index(self.baseline):
+        if self.baseline is not None and self.order.index(self.endpoint) <= self.order.index(self.baseline):
             raise ValueError("visits.endpoint must come after visits.baseline in visits.order")
         return self
 
     @property
     def post_baseline(self) -> list[str]:
-        return self.order[self.order.index(self.baseline) + 1 :]
+        """The visits after baseline (every visit when there is no baseline)."""
+        return self.order[self.order.index(self.baseline) + 1 :] if self.baseline is not None else list(self.order)
 
 
 class Measure(_Strict):
@@ -104,6 +119,8 @@ class Measure(_Strict):
     #: decimals of the recorded values; the report shows means with one more, SDs with two more
     decimals: int = Field(default=0, ge=0, le=6)
     direction: Literal["lower_better", "higher_better"] = "lower_better"
+    #: rated at the baseline visit; false for a rating of change itself (CGI-I, CIBIC+), which has no baseline
+    baseline: bool = True
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Measure:
@@ -163,12 +180,33 @@ class StudyConfig(_Strict):
     visits: Visits
     measures: dict[str, Measure] = Field(min_length=1)
     subjects: SubjectsSpec = SubjectsSpec()
-    analyses: list[Literal["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"]] = list(ANALYSES)
+    #: the short-form names (run overall and by subgroup) and declared analyses (:mod:`trialkit.plan`)
+    analyses: list[AnalysisItem] = list(ANALYSES)
     models: Models = Models()
     alpha: float = Field(default=0.05, gt=0, lt=1)
+    #: the randomised treatment; absent for a single-arm study
+    treatment: Treatment | None = None
+    #: named analysis sets: subject-level conditions, e.g. ``{Efficacy: {EFFFL: [Y]}}``
+    analysis_sets: dict[str, Conditions] = {}
+    #: how a subjects-file column is treated wherever it is used: categorical or continuous
+    variables: dict[str, Literal["categorical", "continuous"]] = {}
 
     #: the study.yaml this was read from; set by :func:`load_config`
     source: Path | None = None
+
+    def has_baseline(self, measure: str) -> bool:
+        """Whether ``measure`` has a baseline value (so a change from baseline)."""
+        return self.visits.baseline is not None and self.measures[measure].baseline
+
+    @property
+    def short_analyses(self) -> list[str]:
+        """The short-form analyses (run overall and within each subgroup)."""
+        return [a for a in self.analyses if isinstance(a, str)]
+
+    @property
+    def declared(self) -> list[DeclaredAnalysis]:
+        """The declared analyses of the plan, in plan order."""
+        return [a for a in self.analyses if isinstance(a, DeclaredAnalysis)]
 
     @property
     def root(self) -> Path:
@@ -183,8 +221,135 @@ class StudyConfig(_Strict):
         return (self.root / self.data.subjects).resolve()
 
 
+#: the tags pydantic puts into an error's location for the two forms of an ``analyses`` item
+_UNION_TAGS = ("short", "declared")
+
+
 def _location(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-"))
+    return ".".join(str(part) for part in loc if not str(part).startswith("function-") and part not in _UNION_TAGS)
+
+
+#: a study.yaml whose aliases (``*name``) add more than this many values to it is refused (an "alias bomb")
+MAX_EXPANDED_VALUES = 100_000
+#: the longest integer study.yaml may hold (a count or a level, never a 5000-digit number)
+MAX_INTEGER_DIGITS = 30
+
+#: how values are quoted in messages: long lists, deep nesting and long text are cut
+_quoted = reprlib.Repr()
+_quoted.maxlevel, _quoted.maxlist, _quoted.maxdict, _quoted.maxstring, _quoted.maxother = 3, 8, 8, 80, 80
+
+
+class _YamlProblem(Exception):
+    """Something in study.yaml that is valid YAML but not a study configuration, at a line."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(f"line {node.start_mark.line + 1}: {message}")
+
+
+class _StudyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no tags that run code), refusing what it would otherwise accept silently:
+    a key given twice in one mapping (PyYAML keeps the last) and an integer too long to be a setting."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        first_line: dict[object, int] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                continue  # merged keys (<<: *base) may be overridden; complex keys are refused later
+            key = self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise _YamlProblem(key_node, f"key {shown(key, quote=True)} is given twice in the same mapping "
+                                   f"(first at line {first_line[key]}); keep one")
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(c.isdigit() for c in node.value)
+        if digits > MAX_INTEGER_DIGITS:
+            raise _YamlProblem(node, f"a number of {digits:,} digits; study.yaml holds no setting that large")
+        return super().construct_yaml_int(node)
+
+
+_StudyLoader.add_constructor("tag:yaml.org,2002:map", _StudyLoader.construct_yaml_map)
+_StudyLoader.add_constructor("tag:yaml.org,2002:int", _StudyLoader.construct_yaml_int)
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """How many values the document holds once every alias is expanded (an alias reuses its anchor's node),
+    and how many it holds as written."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    pending: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if children_done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            pending.discard(id(node))
+            continue
+        if id(node) in pending:
+            raise _YamlProblem(node, "an alias refers to the value that holds it (a value that contains itself)")
+        pending.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)], len(size)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{shown(path)}: cannot read the study configuration: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown(path)}: not valid YAML: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                          f"position {exc.start}); save study.yaml as UTF-8") from None
+    loader = None
+    try:
+        loader = _StudyLoader(text)  # refuses control characters here already
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        expanded, written = _expanded_size(node)
+        if expanded - written > MAX_EXPANDED_VALUES:
+            raise ConfigError(f"{shown(path)}: its aliases (*name) expand it to {expanded:,} values, {expanded - written:,} more than "
+                              f"it holds as written (at most {MAX_EXPANDED_VALUES:,} more are allowed); write the values out")
+        return loader.construct_document(node)
+    except _YamlProblem as exc:
+        raise ConfigError(f"{shown(path)}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{shown(path)}: not valid YAML: {shown_yaml_error(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown(path)}: not valid YAML: nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def shown_yaml_error(exc: yaml.YAMLError) -> str:
+    """PyYAML's message with the file's own text escaped and cut (it quotes the offending line)."""
+    return shown(str(exc).replace("\n", " "), limit=400)
+
+
+def _resolved_file(config_path: Path, key: str, root: Path, value: Path | None, *, must_exist: bool = True) -> None:
+    """Refuse a path study.yaml names that no file system call can take (a NUL byte, a symlink loop) or,
+    when ``must_exist``, that is not a file."""
+    if value is None:
+        return
+    if "\x00" in str(value):
+        raise ConfigError(f"{shown(config_path)}: {key}: the path {shown(value, quote=True)} holds a NUL byte; "
+                          "write the file's name")
+    try:
+        target = (root / value).resolve(strict=must_exist)
+    except (OSError, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            raise ConfigError(f"{shown(config_path)}: {key}: {shown(root / value)} is a symbolic link that "
+                              "leads back to itself (a symlink loop)") from None
+        raise ConfigError(f"{shown(config_path)}: {key}: file not found: {shown(root / value)}") from None
+    if must_exist and not target.is_file():
+        raise ConfigError(f"{shown(config_path)}: {key}: not a file: {shown(target)}")
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -202,37 +367,44 @@ def load_config(path: str | Path) -> StudyConfig:
     Raises
     ------
     ConfigError
-        The file is missing or malformed, a key is unknown or has the wrong type,
-        or a data file it names does not exist.
+        The file is missing, unreadable or malformed (including a key given twice, or aliases that expand
+        it beyond :data:`MAX_EXPANDED_VALUES` values), a key is unknown or has the wrong type, or a data
+        file it names does not exist.
     """
     path = Path(path)
+    if "\x00" in str(path):
+        raise ConfigError(f"{shown(path, quote=True)}: the path holds a NUL byte; name the study folder or its study.yaml")
     if path.is_dir():
         path = path / "study.yaml"
     if not path.is_file():
-        raise ConfigError(f"{path}: no study configuration found (expected a study.yaml file)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(f"{shown(path)}: a symbolic link that leads nowhere or back to itself; "
+                              "expected a study.yaml file")
+        raise ConfigError(f"{shown(path)}: no study configuration found (expected a study.yaml file)")
+    raw = _read_yaml(path)
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys (study, data, visits, ...)")
+        raise ConfigError(f"{shown(path)}: expected a mapping of keys (study, data, visits, ...)")
     try:
         config = StudyConfig.model_validate({**raw, "source": path.resolve()})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            key = _location(err["loc"]) or "(top level)"
+            key = shown(_location(err["loc"])) or "(top level)"
             if err["type"] == "extra_forbidden":
                 lines.append(f"  {key}: unknown key")
             elif err["type"] == "missing":
                 lines.append(f"  {key}: required key is missing")
             else:
-                shown = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
-                lines.append(f"  {key}: {err['msg']}{shown}")
-        raise ConfigError(f"{path}: invalid configuration\n" + "\n".join(lines)) from None
+                shown_input = f" (got {_quoted.repr(err['input'])})" if "input" in err and not isinstance(err["input"], dict) else ""
+                lines.append(f"  {key}: {shown(err['msg'].removeprefix('Value error, '), limit=300)}{shown_input}")
+        raise ConfigError(f"{shown(path)}: invalid configuration\n" + "\n".join(lines)) from None
     if "source" in raw:
-        raise ConfigError(f"{path}: source: unknown key")
-    for key, file in (("data.records", config.records_path), ("data.subjects", config.subjects_path)):
-        if not file.is_file():
-            raise ConfigError(f"{path}: {key}: file not found: {file}")
+        raise ConfigError(f"{shown(path)}: source: unknown key")
+    for key, value in (("data.records", config.data.records), ("data.subjects", config.data.subjects)):
+        _resolved_file(path, key, config.root, value)
+    _resolved_file(path, "study.logo", config.root, config.study.logo, must_exist=False)  # the report checks the rest
+    problems = plan_problems(config)
+    if problems:
+        raise ConfigError(f"{shown(path)}: invalid analysis plan\n"
+                          + "\n".join(f"  {key}: {shown(message, limit=300)}" for key, message in problems))
     return config

@@ -2,23 +2,27 @@
 
 The run identifier is derived from the hashes of the inputs, the normalised configuration and the
 software versions -- never from the clock -- so a rerun of the same things has the same identifier.
+What else shaped the PDF's bytes -- the system libraries WeasyPrint laid it out with and the font files it
+embedded -- is known only once the PDF is made (in the PDF render process) and recorded beside them
+(:func:`with_outputs`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
 
 from trialkit.config import StudyConfig
 
-#: runtime packages whose versions are recorded (trialkit's dependencies, by distribution name)
+#: trialkit's runtime dependencies, as pyproject.toml lists them (a test keeps the two the same); the
+#: manifest records these and every package they require in turn (:func:`software_versions`)
 DEPENDENCIES = ("numpy", "pandas", "scipy", "jinja2", "matplotlib", "weasyprint", "pydantic", "pyyaml", "click",
-                "openpyxl", "pyarrow", "pyreadstat")
+                "openpyxl", "pyarrow", "pyreadstat", "statsmodels", "pingouin", "packaging")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -43,17 +47,59 @@ def canonical_json(value) -> str:
 
 
 def software_versions() -> dict[str, str]:
+    """Python's version, trialkit's, and that of every installed distribution trialkit's runtime
+    dependencies require, directly or in turn (fontTools, pydyf, tinycss2, cssselect2, polars, Pillow, ...),
+    by canonical name. A requirement limited to another platform or to an extra not asked for is left out,
+    so that a package installed for other reasons does not count."""
+    return dict(_software_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _software_versions() -> tuple[tuple[str, str], ...]:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     versions = {"python": platform.python_version()}
     try:
         versions["trialkit"] = metadata.version("trialkit")
     except metadata.PackageNotFoundError:
         versions["trialkit"] = "unknown"
-    for name in DEPENDENCIES:
+    wanted = [(name, frozenset()) for name in DEPENDENCIES]
+    done: set[tuple[str, frozenset]] = set()
+    while wanted:
+        name, extras = wanted.pop()
+        key = canonicalize_name(name)
+        if (key, extras) in done:
+            continue
+        done.add((key, extras))
         try:
-            versions[name] = metadata.version(name)
+            version, requires = _version_and_requirements(metadata.distribution(key))
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+            versions[key] = "not installed"
+            continue
+        versions[key] = version
+        for text in requires:
+            requirement = Requirement(text)
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate({"extra": extra}) for extra in extras | {""}):
+                wanted.append((requirement.name, frozenset(requirement.extras)))
+    return tuple(sorted(versions.items()))
+
+
+def _version_and_requirements(dist: metadata.Distribution) -> tuple[str, list[str]]:
+    """``Version`` and the ``Requires-Dist`` lines of a distribution's core metadata, read from its header
+    only: ``Distribution.metadata`` parses the whole file, long description included, at each access (half
+    of this walk's time for numpy's and pandas's)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    fields: list[list[str]] = []
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if line[:1] in (" ", "\t") and fields:  # a folded header line continues the one before
+            fields[-1][1] += " " + line.strip()
+        else:
+            name, _, value = line.partition(":")
+            fields.append([name.strip().lower(), value.strip()])
+    version = next((value for name, value in fields if name == "version"), dist.version)
+    return version, [value for name, value in fields if name == "requires-dist"]
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -63,10 +109,30 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().as_posix()  # an input outside the study folder keeps its absolute path
 
 
-def inputs_of(config: StudyConfig) -> list[dict]:
-    """Each input file: path relative to the study folder, size, SHA-256 (study.yaml first)."""
+def study_files(config: StudyConfig) -> list[Path]:
+    """The files a run reads: study.yaml, the records and subjects files, every file in the study's own
+    ``templates/`` folder (sorted; a symbolic link counts when it leads inside the study folder) and the logo."""
     files = [config.source, config.records_path, config.subjects_path]
-    return [{"path": _relative(f, config.root), "size": f.stat().st_size, "sha256": sha256_file(f)} for f in files]
+    root = config.root.resolve()
+    templates = config.root / "templates"
+    if templates.is_dir() and not templates.is_symlink():
+        for path in sorted(templates.rglob("*")):
+            if path.is_file() and path.resolve().is_relative_to(root):
+                files.append(path)
+    if config.study.logo:
+        logo = config.root / config.study.logo
+        if logo.is_file():
+            files.append(logo)
+    unique: dict[Path, Path] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def inputs_of(config: StudyConfig) -> list[dict]:
+    """Each file the run reads (:func:`study_files`): path relative to the study folder, size, SHA-256."""
+    return [{"path": _relative(f, config.root), "size": f.stat().st_size, "sha256": sha256_file(f)}
+            for f in study_files(config)]
 
 
 def report_date(config: StudyConfig) -> str:
@@ -100,8 +166,9 @@ def build(config: StudyConfig) -> dict:
         "trialkit_version": versions["trialkit"],
         "python": sys.version.split()[0],
         "software": versions,
-        "platform": {"system": platform.system(), "machine": platform.machine(),
-                     "release": re.sub(r"\s+", " ", platform.release())},
+        # the report shows it: the operating system and processor, not the kernel's release, which shapes no
+        # output and would make reports of the same software differ between machines
+        "platform": {"system": platform.system(), "machine": platform.machine()},
         "config": normalised,
         "config_sha256": config_sha,
         "inputs": inputs,
@@ -110,9 +177,16 @@ def build(config: StudyConfig) -> dict:
     }
 
 
-def with_outputs(manifest: dict, outputs: dict[str, bytes]) -> dict:
-    """The manifest with each output file's path and SHA-256 added, in a fixed order."""
-    return {**manifest, "outputs": [{"path": name, "sha256": sha256_bytes(data)} for name, data in sorted(outputs.items())]}
+def with_outputs(manifest: dict, outputs: dict[str, bytes], rendering: dict | None = None) -> dict:
+    """The manifest with each output file's path and SHA-256 added, in a fixed order, and what the PDF was
+    made with (``rendering``: :func:`trialkit.report.pdf_fonts.environment` of the process that made it):
+    ``libraries`` (HarfBuzz, Pango, fontconfig, zlib versions) and ``fonts`` (each embedded font file's
+    family, path, size and SHA-256)."""
+    done = {**manifest, "outputs": [{"path": name, "sha256": sha256_bytes(data)} for name, data in sorted(outputs.items())]}
+    if rendering is not None:
+        done["libraries"] = dict(rendering["libraries"])
+        done["fonts"] = [dict(font) for font in rendering["fonts"]]
+    return done
 
 
 def to_json(manifest: dict) -> bytes:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +11,7 @@ import pandas as pd
 from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
 from trialkit.loaders import load_study
-from trialkit.errors import TrialkitError
+from trialkit.publish import output_folder, publish
 from trialkit.report import render_report
 from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
@@ -53,31 +50,6 @@ class RunResult:
     refused: tuple[str, ...] = ()
 
 
-def _write_atomically(out_dir: Path, contents: dict[str, bytes]) -> dict[str, Path]:
-    """Stage every file in a temporary folder beside ``out_dir``; only when all are written, move them
-    into place. A failure before then leaves ``out_dir`` as it was."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    try:
-        for name, data in contents.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            os.chmod(target, 0o666 & ~umask)
-        out_dir.mkdir(exist_ok=True)
-        written = {}
-        for name in contents:
-            destination = out_dir / name
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, destination)
-            written[name] = destination
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet,
               executor=None) -> RunResult:
     """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``,
@@ -99,8 +71,9 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     Raises
     ------
     TrialkitError
-        Bad configuration or data. Nothing is written then: outputs are staged in a temporary folder
-        beside ``out_dir`` and moved into place only when the whole run has succeeded.
+        Bad configuration or data, or an output folder trialkit must not write (:mod:`trialkit.publish`).
+        Nothing is written then: the outputs replace the folder's contents in one step only when the whole
+        run has succeeded.
     """
     from trialkit.report.render import InProcessExecutor
 
@@ -108,22 +81,10 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
     try:
         progress("reading configuration")
         config = load_config(study)
-        out = Path(out_dir) if out_dir is not None else config.root / "output"
-        try:
+        with output_folder(out_dir, config) as out:  # refused unless trialkit may write it; locked for the run
             return _run(config, _load_and_validate(config, progress), out, progress, executor)
-        except TrialkitError as exc:
-            raise type(exc)(f"{exc}{_untouched(out)}") from None
-        except Exception as exc:
-            exc.add_note(f"trialkit: the run failed{_untouched(out)}")
-            raise
     finally:
         executor.close()
-
-
-def _untouched(out: Path) -> str:
-    if out.is_dir() and any(out.iterdir()):
-        return f"\n(the outputs already in {out} were left untouched)"
-    return "\n(nothing was written)"
 
 
 def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress, executor) -> RunResult:
@@ -146,6 +107,6 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
         "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
         **report.files,
     }
-    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents))
-    files = _write_atomically(out, contents)
+    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents, report.environment))
+    files = publish(out, contents)
     return RunResult(out_dir=out, files=files, ard=ard, issues=issues, fetched=report.fetched, refused=report.refused)

@@ -7,10 +7,12 @@ import logging
 
 import weasyprint
 
+from trialkit.report import pdf_fonts
 from trialkit.report.fetcher import ConfinedFetcher
 from trialkit.report.templates import FIGURE_URL
 
 
+@pdf_fonts.deterministic  # the same font bytes whatever optional libraries are installed
 def render_pdf(html: str, *, fetcher: ConfinedFetcher | None = None, figures: int = 0) -> bytes:
     """PDF bytes from the report's HTML. Resources come only through ``fetcher`` (by default one that serves
     nothing); the document has no base URL, so a relative link resolves to nothing.

@@ -29,16 +29,20 @@ class PdfResult:
     #: the URLs the PDF's fetcher served (the report's figures, a logo) and refused
     served: tuple[str, ...]
     refused: tuple[str, ...]
+    #: what of the process that made the PDF shaped its bytes (:func:`trialkit.report.pdf_fonts.environment`)
+    environment: dict | None = None
 
 
 @dataclass(frozen=True)
 class ReportOutputs:
-    """What the report made: ``files`` by name (``report.pdf``, ``report.html``, ``tables/t_14_1_1.rtf``, ...)
-    and what the PDF's fetcher served and refused."""
+    """What the report made: ``files`` by name (``report.pdf``, ``report.html``, ``tables/t_14_1_1.rtf``, ...),
+    what the PDF's fetcher served and refused, and the libraries and fonts the PDF was made with (for the
+    manifest)."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     fetched: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()
+    environment: dict | None = None
 
 
 def draw_figures(job: RenderJob) -> list[str]:
@@ -50,6 +54,7 @@ def draw_figures(job: RenderJob) -> list[str]:
 
 def make_pdf(job: RenderJob, svgs: list[str]) -> PdfResult:
     """The PDF, showing the drawn figures."""
+    from trialkit.report import pdf_fonts
     from trialkit.report.fetcher import ConfinedFetcher
     from trialkit.report.pdf import render_pdf
     from trialkit.report.templates import packaged_templates, render_html
@@ -57,7 +62,7 @@ def make_pdf(job: RenderJob, svgs: list[str]) -> PdfResult:
     html = render_html(job.report, study_templates=job.study_templates, medium="pdf")
     fetcher = ConfinedFetcher(packaged_templates(), *job.fetchable, figures=svgs)
     pdf = render_pdf(html, fetcher=fetcher, figures=sum(1 for svg in svgs if svg))
-    return PdfResult(pdf, tuple(fetcher.served), tuple(fetcher.refused))
+    return PdfResult(pdf, tuple(fetcher.served), tuple(fetcher.refused), pdf_fonts.environment())
 
 
 def make_html(job: RenderJob, svgs: list[str]) -> bytes:
@@ -75,7 +80,7 @@ def make_rtf(job: RenderJob) -> dict[str, bytes]:
 
 
 def outputs(pdf: PdfResult, html: bytes, rtf: dict[str, bytes]) -> ReportOutputs:
-    return ReportOutputs({"report.pdf": pdf.pdf, "report.html": html, **rtf}, pdf.served, pdf.refused)
+    return ReportOutputs({"report.pdf": pdf.pdf, "report.html": html, **rtf}, pdf.served, pdf.refused, pdf.environment)
 
 
 class InProcessExecutor:

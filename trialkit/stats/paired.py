@@ -1,13 +1,23 @@
-"""Paired comparisons of two measurements on the same subjects: t-test and Wilcoxon signed-rank."""
+"""Paired comparisons of two measurements on the same subjects: t-test and Wilcoxon signed-rank; the
+Friedman test across several visits.
+
+t, p, CI and the Hodges-Lehmann estimate are trialkit's own, validated against R. pingouin adds what it
+computes well (imported only when these functions run): the Bayes factor and power of the paired t-test,
+the rank-biserial correlation of the signed-rank test, and the Friedman test.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from trialkit.errors import AnalysisError
+from trialkit.stats.walsh import SEED, walsh_sum
 
 #: largest number of pairs for which the Hodges-Lehmann CI uses the exact signed-rank distribution
 EXACT_HL_MAX_N = 400
@@ -36,6 +46,19 @@ class PairedTestResult:
         rank-biserial correlation (wilcoxon).
     alpha : float
         1 - confidence level of the CI.
+    bf10 : float or None
+        paired_t: JZS Bayes factor of H1 over H0 (Cauchy prior on the standardised effect, scale
+        sqrt(2)/2), from pingouin's ``bayesfactor_ttest``; ``inf`` where it exceeds the largest float.
+    power : float or None
+        paired_t: power of this two-sided test at level ``alpha`` for a true effect equal to the
+        observed dz (pingouin's ``power_ttest(contrast="paired")``; R ``power.t.test(type = "paired",
+        strict = TRUE)``).
+    rank_biserial : float or None
+        wilcoxon: matched-pairs rank-biserial correlation from ``pingouin.wilcoxon`` (the same value as
+        ``effect_size``, named for what it is).
+    cles : float or None
+        wilcoxon: common-language effect size as pingouin defines it, P(X > Y) + 0.5 P(X = Y) over all
+        n x n pairs of an x with a y (Vargha and Delaney's A).
     """
 
     method: str
@@ -48,29 +71,59 @@ class PairedTestResult:
     p_value: float
     effect_size: float
     alpha: float = 0.05
+    bf10: float | None = None
+    power: float | None = None
+    rank_biserial: float | None = None
+    cles: float | None = None
 
     def stats(self) -> list[tuple[str, float]]:
         """``(stat, value)`` pairs: n, estimate, ci_lower, ci_upper, statistic, df (paired_t only),
-        p_value, effect_size."""
-        names = ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size"]
-        return [(s, float(getattr(self, s))) for s in names if not (s == "df" and self.df is None)]
+        p_value, effect_size, then bf10 and power (paired_t) or rank_biserial and cles (wilcoxon)."""
+        names = ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size",
+                 "bf10", "power", "rank_biserial", "cles"]
+        return [(s, float(getattr(self, s))) for s in names if getattr(self, s) is not None]
 
     def to_frame(self) -> pd.DataFrame:
         """Long form: columns ``stat, value``, rows as :meth:`stats`."""
         return pd.DataFrame(self.stats(), columns=["stat", "value"])
 
 
-def _differences(x, y) -> np.ndarray:
-    d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
-    if d.ndim != 1:
+def _pairs(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """The complete pairs of x and y."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape:
         raise ValueError("x and y must be one-dimensional and of the same length")
-    return d[~np.isnan(d)]
+    keep = ~np.isnan(x - y)
+    return x[keep], y[keep]
+
+
+def _differences(x, y) -> np.ndarray:
+    x, y = _pairs(x, y)
+    return x - y
+
+
+def _bayes_factor(t: float, n: int) -> float:
+    """pingouin's JZS Bayes factor of a paired t; inf where it overflows (|t| above about 38, where
+    pingouin's integral and the null density both underflow: the true value is beyond 1e308)."""
+    if not np.isfinite(t) or n < 2:
+        return float("nan")
+    from pingouin import bayesfactor_ttest
+
+    try:
+        with np.errstate(over="ignore"):
+            bf = float(bayesfactor_ttest(float(t), n, paired=True))
+    except ZeroDivisionError:
+        bf = float("inf")
+    return bf
 
 
 def paired_t(x, y, *, alpha: float = 0.05) -> PairedTestResult:
     """Paired t-test of ``x - y``; as R ``t.test(x, y, paired = TRUE)``.
 
     Pairs with a missing member are ignored.
+
+    Beside R's t, p and CI: Cohen's dz, and from pingouin the Bayes factor
+    ``bf10`` and the ``power`` of the test (see :class:`PairedTestResult`).
 
     Examples
     --------
@@ -82,7 +135,8 @@ def paired_t(x, y, *, alpha: float = 0.05) -> PairedTestResult:
     n = d.size
     nan = float("nan")
     if n < 2:
-        return PairedTestResult("paired_t", n, float(d.mean()) if n else nan, nan, nan, nan, float(max(n - 1, 0)), nan, nan, alpha)
+        return PairedTestResult("paired_t", n, float(d.mean()) if n else nan, nan, nan, nan, float(max(n - 1, 0)), nan, nan,
+                                alpha, bf10=nan, power=nan)
     mean = float(d.mean())
     sd = float(d.std(ddof=1))
     se = sd / np.sqrt(n)
@@ -94,7 +148,13 @@ def paired_t(x, y, *, alpha: float = 0.05) -> PairedTestResult:
         t = mean / se
         p = float(2 * stats.t.sf(abs(t), df))
         dz = mean / sd
-    return PairedTestResult("paired_t", n, mean, mean - tcrit * se, mean + tcrit * se, t, float(df), p, dz, alpha)
+    power = nan
+    if np.isfinite(dz):
+        from pingouin import power_ttest
+
+        power = float(power_ttest(d=dz, n=n, alpha=alpha, contrast="paired"))
+    return PairedTestResult("paired_t", n, mean, mean - tcrit * se, mean + tcrit * se, t, float(df), p, dz, alpha,
+                            bf10=_bayes_factor(t, n), power=power)
 
 
 @lru_cache(maxsize=64)
@@ -130,6 +190,11 @@ def hodges_lehmann(d, *, alpha: float = 0.05) -> tuple[float, float, float]:
     This is R's ``wilcox.test(d, conf.int = TRUE, exact = TRUE)`` construction,
     applied whether or not there are ties.
 
+    The Walsh averages are never formed: each order statistic is selected
+    (:func:`trialkit.stats.walsh.walsh_sum`) in O(n log n) time and O(n) memory,
+    with the same floating-point value as sorting all of them. Differences that
+    are not finite make all three values NaN.
+
     Examples
     --------
     >>> hodges_lehmann([1.0, 2.0, 4.0])[0]
@@ -138,16 +203,17 @@ def hodges_lehmann(d, *, alpha: float = 0.05) -> tuple[float, float, float]:
     d = np.sort(np.asarray(d, dtype=float))
     n = d.size
     nan = float("nan")
-    if n == 0:
+    if n == 0 or not np.all(np.isfinite(d)):
         return nan, nan, nan
-    i, j = np.triu_indices(n)
-    walsh = (d[i] + d[j]) / 2
-    m = walsh.size
-    estimate = float(np.median(walsh))
+    m = n * (n + 1) // 2
+    rng = np.random.default_rng(SEED)
+
+    def walsh(rank: int) -> float:  # the rank-th smallest Walsh average, 1-based
+        return walsh_sum(d, rank, rng=rng) / 2
+
+    estimate = walsh((m + 1) // 2) if m % 2 else (walsh(m // 2) + walsh(m // 2 + 1)) / 2
     k = max(_signrank_lower_quantile(n, alpha / 2), 1)
-    lo_idx, hi_idx = k - 1, m - k
-    part = np.partition(walsh, [lo_idx, hi_idx])
-    return estimate, float(part[lo_idx]), float(part[hi_idx])
+    return estimate, walsh(k), walsh(m - k + 1)
 
 
 def wilcoxon(x, y, *, alpha: float = 0.05) -> PairedTestResult:
@@ -159,15 +225,19 @@ def wilcoxon(x, y, *, alpha: float = 0.05) -> PairedTestResult:
     applied. The effect size is the matched-pairs rank-biserial correlation
     (R+ - R-) / (R+ + R-) over the non-zero differences.
     The estimate and CI come from :func:`hodges_lehmann` on all differences.
+    pingouin adds ``rank_biserial`` and ``cles`` (see :class:`PairedTestResult`).
     """
-    d = _differences(x, y)
+    x, y = _pairs(x, y)
+    d = x - y
     n = d.size
     nz = d[d != 0]
     m = nz.size
     nan = float("nan")
     estimate, lo, hi = hodges_lehmann(d, alpha=alpha)
+    cles = common_language(x, y)
     if m == 0:
-        return PairedTestResult("wilcoxon", n, estimate, lo, hi, 0.0 if n else nan, None, nan, nan, alpha)
+        return PairedTestResult("wilcoxon", n, estimate, lo, hi, 0.0 if n else nan, None, nan, nan, alpha,
+                                rank_biserial=nan, cles=cles)
     ranks = stats.rankdata(np.abs(nz))
     v = float(ranks[nz > 0].sum())
     _, ties = np.unique(ranks, return_counts=True)
@@ -180,4 +250,134 @@ def wilcoxon(x, y, *, alpha: float = 0.05) -> PairedTestResult:
         p = nan
     total = m * (m + 1) / 2
     rank_biserial = (2 * v - total) / total
-    return PairedTestResult("wilcoxon", n, estimate, lo, hi, v, None, p, rank_biserial, alpha)
+    return PairedTestResult("wilcoxon", n, estimate, lo, hi, v, None, p, rank_biserial, alpha,
+                            rank_biserial=_pingouin_rank_biserial(nz), cles=cles)
+
+
+def _pingouin_rank_biserial(nonzero: np.ndarray) -> float:
+    """pingouin.wilcoxon's RBC, given the differences (pingouin's CLES needs an n x n matrix: not asked for)."""
+    from pingouin import wilcoxon as pg_wilcoxon
+
+    with warnings.catch_warnings():  # its p-value (not used) may warn of the normal approximation
+        warnings.simplefilter("ignore", UserWarning)
+        return float(pg_wilcoxon(nonzero)["RBC"].iloc[0])
+
+
+def common_language(x, y) -> float:
+    """P(X > Y) + 0.5 P(X = Y) over all pairs of an x with a y: pingouin.wilcoxon's ``CLES``.
+
+    pingouin forms the n x n matrix of differences (80 GB for 100,000 subjects); the Mann-Whitney U
+    statistic is the same count in O(n log n): U = #(x > y) + 0.5 #(x = y), so CLES = U / (n_x n_y).
+
+    Examples
+    --------
+    >>> common_language([1, 2, 3], [2, 2, 2])   # 1 < 2 (0), 2 = 2 (0.5 each), 3 > 2 (1 each): 4.5 / 9
+    0.5
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    if x.size == 0 or y.size == 0:
+        return float("nan")
+    return float(stats.mannwhitneyu(x, y, use_continuity=False, method="asymptotic").statistic / (x.size * y.size))
+
+
+@dataclass(frozen=True)
+class FriedmanResult:
+    """Friedman's rank test that a measure's distribution is the same at every visit.
+
+    Attributes
+    ----------
+    n : int
+        Subjects with a value at every visit (the blocks).
+    k : int
+        Visits compared.
+    statistic : float
+        Friedman's chi-square Q, corrected for ties (R ``friedman.test``).
+    df : float
+        k - 1.
+    p_value : float
+        From the chi-square distribution with df degrees of freedom.
+    kendall_w : float
+        Kendall's coefficient of concordance W = Q / (n (k - 1)), corrected for ties.
+    n_excluded : int
+        Subjects left out because a visit's value is missing (complete blocks only, as R and pingouin).
+    reason : str
+        Why the test is not estimable (its numbers are then NaN); empty otherwise.
+    """
+
+    n: int
+    k: int
+    statistic: float
+    df: float
+    p_value: float
+    kendall_w: float
+    n_excluded: int = 0
+    visits: tuple[str, ...] = field(default=())
+    reason: str = ""
+
+    def stats(self) -> list[tuple[str, float]]:
+        """``(stat, value)`` pairs: n, k, statistic, df, p_value, kendall_w, n_excluded."""
+        return [(s, float(getattr(self, s))) for s in ("n", "k", "statistic", "df", "p_value", "kendall_w", "n_excluded")]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long form: columns ``stat, value``, rows as :meth:`stats`."""
+        return pd.DataFrame(self.stats(), columns=["stat", "value"])
+
+
+def friedman(data: pd.DataFrame, *, value: str, visit: str, subject: str, visits: list[str] | None = None) -> FriedmanResult:
+    """Friedman test across visits (an omnibus test of change over time), by ``pingouin.friedman``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long form: one row per subject and visit.
+    value, visit, subject : str
+        Columns of the measurement, the visit and the subject.
+    visits : list of str, optional
+        The visits to compare, in order; all visits present otherwise. Rows of other visits are not used.
+
+    Returns
+    -------
+    FriedmanResult
+        Not estimable (NaN, with ``reason``) when a subject has two rows at one visit, when fewer than
+        two subjects or visits remain, or when no subject's value differs between visits.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"s": [1, 1, 2, 2, 3, 3], "v": ["a", "b"] * 3, "y": [1.0, 2.0, 2.0, 3.0, 1.0, 1.5]})
+    >>> r = friedman(df, value="y", visit="v", subject="s")
+    >>> r.n, r.statistic, r.df
+    (3, 3.0, 1.0)
+    """
+    for column in (value, visit, subject):
+        if column not in data.columns:
+            raise AnalysisError(f"friedman: column {column!r} is not in the data")
+    rows = data[[subject, visit, value]]
+    if visits is not None:
+        rows = rows[rows[visit].isin(visits)]
+    order = list(visits) if visits is not None else list(dict.fromkeys(rows[visit]))
+    nan = float("nan")
+
+    def not_estimable(reason: str, n: int = 0, excluded: int = 0) -> FriedmanResult:
+        return FriedmanResult(n, len(order), nan, nan, nan, nan, excluded, tuple(map(str, order)), reason)
+
+    twice = rows.duplicated([subject, visit])
+    if twice.any():
+        first = rows[twice].iloc[0]
+        return not_estimable(f"{int(twice.sum())} rows repeat a subject's visit (first: subject {str(first[subject])!r}, "
+                             f"visit {str(first[visit])!r}); one value per subject and visit is needed")
+    wide = rows.pivot(index=subject, columns=visit, values=value).reindex(columns=order)
+    complete = wide.dropna()
+    n, k = len(complete), len(order)
+    excluded = len(wide) - n
+    if n < 2 or k < 2:
+        return not_estimable(f"{n} subjects with a value at each of {k} visits: at least 2 of each are needed", n, excluded)
+    if (complete.nunique(axis=1) == 1).all():
+        return not_estimable("no subject's value differs between visits: the ranks carry no information", n, excluded)
+    from pingouin import friedman as pg_friedman
+
+    long = complete.reset_index(names="subject").melt(id_vars="subject", var_name="visit", value_name="value")
+    out = pg_friedman(data=long, dv="value", within="visit", subject="subject").iloc[0]
+    q = float(out["Q"])
+    return FriedmanResult(n, k, q, float(out["ddof1"]), float(out["p_unc"]), float(out["W"]), excluded,
+                          tuple(map(str, order)))

@@ -91,8 +91,12 @@ def _matrix(frame: pd.DataFrame, terms: list[tuple[str, ...]], factors: dict[str
     return np.column_stack(columns), names, term_columns
 
 
-def build(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, Design, pd.Series]:
-    """Parse ``response ~ terms``; return y, X, the design and the mask of rows used (complete cases)."""
+def build(data: pd.DataFrame, formula: str, *, check_rank: bool = True) -> tuple[np.ndarray, np.ndarray, Design, pd.Series]:
+    """Parse ``response ~ terms``; return y, X, the design and the mask of rows used (complete cases).
+
+    A design of deficient rank raises :class:`AnalysisError` unless ``check_rank`` is False (ordinary
+    least squares then reports what is estimable, as SAS does, and marks the rest not estimable).
+    """
     if "~" not in formula:
         raise AnalysisError(f"formula {formula!r} needs a response: 'response ~ terms'")
     response, rhs = (part.strip() for part in formula.split("~", 1))
@@ -126,7 +130,7 @@ def build(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, Des
     X, names, term_columns = _matrix(frame, terms, factors, level_codes)
     counts = {name: dict(zip(levels, np.bincount(level_codes[name], minlength=len(levels)).tolist()))
               for name, levels in factors.items()}
-    rank = np.linalg.matrix_rank(X)
+    rank = np.linalg.matrix_rank(X) if check_rank else X.shape[1]
     if rank < X.shape[1]:
         raise AnalysisError(
             f"the fixed effects of {formula!r} are not estimable from these data (design rank {rank} < "
