@@ -7,14 +7,14 @@ Two cold commands, interleaved so that drift of a shared machine hits both alike
 - the analysis: a fresh ``python`` that imports trialkit's pipeline and does what the run does before its
   report (configuration, loading, validation, derivations, every analysis into the ARD), and leaves
   without the interpreter's teardown, as the command does;
-- and, for comparison, the run in one process (``TRIALKIT_RENDER_PROCESS=0``: no render processes).
+- and, for comparison, the run in one process (``TRIALKIT_RENDER_PROCESS=0``: no render process).
 
 Each round runs the analysis and then the run, so each run has its own baseline taken moments before; the
 median of those differences is the rendering time beyond the analysis (target: under 2 s). The
-difference of the two medians is printed too, and the run's own stages, from a library run in one
-process with the render processes started first, as the command line does.
+difference of the two medians is printed too, and the run's own stages, from a library run with the
+render process started first, as the command line does.
 
-Usage: python benchmarks/bench_render.py [--repeats 5]   (after `pip install .`)
+Usage: python benchmarks/bench_render.py [--repeats 5]   (after `pip install .`, or with PYTHONPATH=.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -48,12 +47,12 @@ os._exit(0)  # as the trialkit command, leave without the interpreter's teardown
 STAGES = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from trialkit.report.worker import Renderers
-renderers = Renderers.start()
+from trialkit.report.processes import start_executor
+executor = start_executor()
 from trialkit.pipeline import run_study
 marks = [("import", time.perf_counter())]
 run_study(sys.argv[1], sys.argv[2], progress=lambda stage: marks.append((stage, time.perf_counter())),
-          renderers=renderers)
+          executor=executor)
 marks.append(("end", time.perf_counter()))
 stages = {a: b - t for (a, t), (_, b) in zip(marks, marks[1:])}
 stages["import"] = marks[0][1] - t0
@@ -86,14 +85,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    trialkit = shutil.which("trialkit") or sys.exit("trialkit is not installed: pip install .")
+    trialkit = [sys.executable, "-m", "trialkit"]  # the trialkit this Python imports (installed, or PYTHONPATH)
     run_times, analysis_times, single_times, stages, speeds = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeats):
             speeds.append(_speed())
             analysis_times.append(_timed([sys.executable, "-c", ANALYSIS, str(STUDY)]))
-            run_times.append(_timed([trialkit, "run", str(STUDY), "--out", f"{tmp}/run{k}"]))
-            single_times.append(_timed([trialkit, "run", str(STUDY), "--out", f"{tmp}/single{k}"],
+            run_times.append(_timed([*trialkit, "run", str(STUDY), "--out", f"{tmp}/run{k}"]))
+            single_times.append(_timed([*trialkit, "run", str(STUDY), "--out", f"{tmp}/single{k}"],
                                        TRIALKIT_RENDER_PROCESS="0"))
             out = subprocess.run([sys.executable, "-c", STAGES, str(STUDY), f"{tmp}/stages{k}"], check=True,
                                  capture_output=True, text=True)
@@ -114,7 +113,7 @@ def main() -> None:
           "the run, the difference")
     for speed, a, r in sorted(zip(speeds, analysis_times, run_times)):
         print(f"  {speed:5.2f}  {a:5.2f}  {r:5.2f}  {r - a:5.2f}")
-    print("stages of a library run (render processes started first), median seconds")
+    print("stages of a library run (render process started first), median seconds")
     for stage in stages[0]:
         print(f"  {stage:32s} {statistics.median(s[stage] for s in stages):6.2f}")
 

@@ -3,14 +3,13 @@
 Each figure is the median of REPEATS fresh processes (the OS file cache is warm, the interpreter cold).
 The import processes leave without the interpreter's teardown (``os._exit``), as the ``trialkit``
 command does, so that the comparison is of the work alone.
-Usage: python benchmarks/bench_run.py [--repeats 5] [--subjects 3000]
+Usage: python benchmarks/bench_run.py [--repeats 5] [--subjects 3000]   (after `pip install .`, or with PYTHONPATH=.)
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,8 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_study"
 #: what `trialkit run` imports from outside the standard library
-TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, weasyprint, matplotlib.figure, rtflite, "
-                  "polars, pydantic, yaml, click, openpyxl, pyreadstat")
+TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, weasyprint, matplotlib.figure, "
+                  "pydantic, yaml, click, openpyxl, pyreadstat")
 #: the project's chosen analysis stack (statsmodels, pingouin: used from the mixed-model issue on)
 CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
 #: appended to each import command: leave without the interpreter's teardown, as the trialkit command does
@@ -73,7 +72,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--subjects", type=int, default=3000)
     args = parser.parse_args()
-    trialkit = shutil.which("trialkit") or sys.exit("install trialkit first: pip install .")
+    trialkit = [sys.executable, "-m", "trialkit"]  # the trialkit this Python imports (installed, or PYTHONPATH)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -81,8 +80,9 @@ def main() -> None:
         figures = wall({
             "import trialkit's dependency stack": [py, "-c", TRIALKIT_STACK + NO_TEARDOWN],
             "import pandas+statsmodels+pingouin+jinja2+weasyprint": [py, "-c", CHOSEN_STACK + NO_TEARDOWN],
-            "trialkit run example_study (30 subjects)": [trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")],
-            f"trialkit run simulated study ({args.subjects} subjects)": [trialkit, "run", str(big), "--out", str(tmp / "o2")],
+            "trialkit run example_study (30 subjects)": [*trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")],
+            f"trialkit run simulated study ({args.subjects} subjects)": [*trialkit, "run", str(big), "--out",
+                                                                      str(tmp / "o2")],
         }, args.repeats)
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, {__import__('os').cpu_count()} cores; "
           f"Python {platform.python_version()}; {platform.platform()}")

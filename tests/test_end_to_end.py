@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import EXAMPLE
-from trialkit.results import ARD_COLUMNS, read_ard
+from trialkit.results import read_ard
 
 STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate", "ci_lower", "ci_upper", "df",
          "statistic", "p_value", "effect_size", "n_responders", "proportion",
@@ -63,8 +63,9 @@ def test_paired_t_estimate_is_the_mean_change(ard):
 
 def test_ard_contract(ard, example_run):
     columns = list(pd.read_csv(example_run / "ard.csv", nrows=0).columns)
-    assert columns[:8] == ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value"]
-    assert columns == ARD_COLUMNS
+    # the contract: these columns in this order (new ones may only be appended)
+    assert columns == ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value", "category",
+                       "note"]
     assert set(ard.stat) <= STATS
     assert set(ard.analysis) == {"population", "disposition", "baseline", "individual", "descriptive", "change",
                                  "paired_t", "wilcoxon", "responder", "lmm", "mmrm"}
@@ -107,7 +108,7 @@ def test_pdf_shows_title_tables_and_numbers(pdf_text):
                   "CGI-I: Week 5 vs Baseline, paired t-test", "CGI-S: Week 5 vs Baseline, Wilcoxon signed-rank test",
                   "CGI-I: responders at Week 5", "Data issues", "Population: Subjects with observed Baseline and Week 5"):
         assert title in text, title
-    assert "Overall (N=30)" in text and "TIER 2 (N=9)" in text
+    assert "Overall (N=30)" in text and "2 (N=9)" in text and "Genotype tier" in text
     assert "<0.001" in text
     assert f"Page 1 of {len(pdf_text)}" in pdf_text[0]
     assert all("NFC1-SIM Fasoracetam in adolescents" in page for page in pdf_text[1:])  # running header
@@ -146,7 +147,7 @@ def test_models_report_the_endpoint_overall_and_by_tier(ard, measure):
 def test_mmrm_used_unstructured_covariance_and_converged(ard):
     rows = ard[(ard.analysis == "mmrm") & (ard.stat == "converged")]
     assert set(rows.value) == {1.0}
-    assert all("us covariance, REML, satterthwaite df" in note for note in rows.note)
+    assert all("unstructured covariance, REML, Satterthwaite degrees of freedom" in note for note in rows.note)
 
 
 def test_holm_adjustment_by_hand(ard):
@@ -161,7 +162,7 @@ def test_holm_adjustment_by_hand(ard):
 def test_pdf_has_the_model_tables(pdf_text):
     text = "\n".join(pdf_text)
     for title in ("CGI-S: linear mixed model, Week 5 - Baseline", "CGI-I: MMRM, LS mean change from Baseline",
-                  "Visit x TIER interaction: F(", "us covariance, REML, satterthwaite df"):
+                  "Visit x Genotype tier interaction: F(", "unstructured covariance, REML, Satterthwaite degrees of freedom"):
         assert title in text, title
 
 
@@ -186,11 +187,11 @@ def test_fallback_is_reported_in_ard_and_report(make_study, tmp_path):
     notes = result.ard[result.ard.analysis == "mmrm"].groupby("measure").note.unique()
     assert all(len(n) == 1 for n in notes)
     note = notes["CGI-S"][0]
-    assert "us not used: " in note and "covariance" in note
+    assert "unstructured covariance not used: " in note
     used = note.split(", ")[1]
-    assert used in {"toep covariance", "ar1 covariance", "cs covariance"}
+    assert used in {"Toeplitz covariance", "first-order autoregressive covariance", "compound symmetry covariance"}
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "us not used: " in html
+    assert "unstructured covariance not used: " in html
 
 
 def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
@@ -198,8 +199,8 @@ def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
     assert "Contents" in pdf_text[0] and "Table 14.1.1 Analysis population" in pdf_text[0]
     assert "Figure 14.2.1 CGI-S: mean and 95% CI by visit, overall and by subgroup" in text
     assert "Figure 14.2.8 CGI-I: MMRM LS mean change at Week 5 by subgroup, with the overall effect" in text
-    assert "Figure 14.2.6 CGI-I: individual subjects over visits, coloured by TIER" in text
-    assert "Figure 14.2.7 CGI-I: change from Baseline to Week 5 per subject, coloured by TIER" in text
+    assert "Figure 14.2.6 CGI-I: individual subjects over visits, coloured by Genotype tier" in text
+    assert "Figure 14.2.7 CGI-I: change from Baseline to Week 5 per subject, coloured by Genotype tier" in text
     assert "Listing 16.2.1 Data issues" in text
     html = (example_run / "report.html").read_text()
     assert html.count("<svg") == 8 and "<script" not in html
@@ -207,19 +208,23 @@ def test_report_has_numbered_tables_contents_and_figures(pdf_text, example_run):
 
 
 def test_figures_are_the_same_bytes_for_the_same_ard(example_run):
+    from trialkit.config import load_config
     from trialkit.report import figure_data, figures
+    from trialkit.report.lookup import Groups, population
     from trialkit.results import read_ard
 
     ard = read_ard(example_run / "ard.csv")
     visits = ["Baseline", "Week 1", "Week 2", "Week 3", "Week 4", "Week 5"]
-    spec = figure_data.mean_ci(ard, "CGI-S", visits, direction="lower = better", conf="95%")
+    groups = Groups(load_config(EXAMPLE), population(ard))
+    spec = figure_data.mean_ci(ard, groups, "CGI-S", visits, direction="lower = better", conf="95%")
     one, two = figures.draw(spec), figures.draw(spec)
     assert one == two and one.startswith("<svg")
-    # the figure shows the ARD's means and CIs: overall first, then the tiers
-    overall = spec["series"][0]
-    assert overall["label"] == "Overall" and [s["label"] for s in spec["series"][1:]] == ["TIER 1", "TIER 2", "TIER 3"]
-    assert overall["mean"][0] == _value(ard, "descriptive", "CGI-S", "mean", "Baseline")
-    assert overall["upper"][-1] == _value(ard, "descriptive", "CGI-S", "ci_upper", "Week 5")
+    # the figure shows the ARD's means and CIs: overall first, then the tiers, named by their label
+    overall = spec.series[0]
+    assert overall.label == "Overall"
+    assert [s.label for s in spec.series[1:]] == ["Genotype tier 1", "Genotype tier 2", "Genotype tier 3"]
+    assert overall.mean[0] == _value(ard, "descriptive", "CGI-S", "mean", "Baseline")
+    assert overall.upper[-1] == _value(ard, "descriptive", "CGI-S", "ci_upper", "Week 5")
     assert one in (example_run / "report.html").read_text()  # the HTML report shows these very bytes
 
 
@@ -238,84 +243,79 @@ def test_disposition_and_baseline_characteristics(ard, pdf_text):
     assert grm5["n"] == subjects.GRM5.sum()
     text = "\n".join(pdf_text)
     assert "Table 14.1.2 Subject disposition" in text and "Table 14.1.3 Baseline characteristics" in text
-    assert "TIER 1 (N=11)" in text and "11 (100.0%)" in text
+    assert "1 (N=11)" in text and "11 (100.0%)" in text
 
 
 def test_every_table_is_also_an_rtf_file(example_run, pdf_text):
     import re
 
     tables = sorted((example_run / "tables").glob("t_14_*.rtf"))
-    assert [t.name for t in tables][:3] == ["t_14_1_2.rtf", "t_14_1_3.rtf", "t_14_2_1.rtf"]
+    assert [t.name for t in tables][:4] == ["t_14_1_1.rtf", "t_14_1_2.rtf", "t_14_1_3.rtf", "t_14_2_1.rtf"]
     rtf = (example_run / "tables" / "t_14_2_3.rtf").read_text()
     assert rtf.startswith("{\\rtf1") and "Table 14.2.3 CGI-S: Week 5 vs Baseline, paired t-test" in rtf
-    assert "Overall (N=30)" in rtf and "<0.001" in rtf
+    assert "Overall (N=30)" in rtf and "<0.001" in rtf and "Courier New" in rtf
     # the same formatted numbers as the PDF
     assert "(-1.29, -0.71)" in rtf and "(-1.29, -0.71)" in "\n".join(pdf_text)
     # the interaction test below a model table: the same line in the RTF and the PDF
     lmm = (example_run / "tables" / "t_14_2_5.rtf").read_text()
-    line = re.search(r"Visit x TIER interaction: F\(\d+, [\d.]+\) = [\d.]+, p = [<\d.]+", lmm).group(0)
+    line = re.search(r"Visit x Genotype tier interaction: F\(\d+, [\d.]+\) = [\d.]+, p = [<\d.]+", lmm).group(0)
     assert line in "\n".join(pdf_text)
 
 
 def test_every_number_in_the_report_tables_is_an_ard_value(example_run):
-    """Walk every table cell of the report context: each number shown is a value of ard.csv (percentages
-    100 x a proportion). The templates only format; nothing is computed after the ARD."""
+    """Walk every table cell of the report: each number shown is a value of ard.csv (percentages 100 x a
+    proportion). The templates only format; nothing is computed after the ARD."""
+    import dataclasses
     import math
 
     from trialkit.config import load_config
-    from trialkit.report import build_context
+    from trialkit.report.build import build_report
+    from trialkit.report.spec import Text
 
     ard = read_ard(example_run / "ard.csv")
     issues = pd.read_csv(example_run / "data_issues.csv", dtype=str, keep_default_na=False)
     issues["row"] = pd.to_numeric(issues["row"])
-    context = build_context(ard, issues, load_config(EXAMPLE))
+    report = build_report(ard, issues, load_config(EXAMPLE))
     known = {float(v) for v in ard.value if not math.isnan(v)}
     known |= {100 * v for v in known}
-
-    def numbers(cell):
-        value = cell["value"]
-        if cell["kind"] == "text":
-            return []
-        if cell["kind"] == "pct":
-            return [100 * value]
-        return list(value) if isinstance(value, tuple) else [value]
-
-    tables = [*context["subject_tables"], *(t for m in context["measures"] for t in m["tables"])]
     checked = 0
-    for table in tables:
-        for block in table["blocks"]:
-            for row in block["rows"]:
-                for cell in row["cells"]:
-                    for x in numbers(cell):
-                        if isinstance(x, float) and math.isnan(x):
+    for table in report.tables:
+        for block in table.blocks:
+            for row in block.rows:
+                for cell in row.cells:
+                    if isinstance(cell, Text):
+                        continue
+                    for field in dataclasses.fields(cell):
+                        x = getattr(cell, field.name)
+                        if field.name == "decimals" or (isinstance(x, float) and math.isnan(x)):
                             continue
-                        assert any(math.isclose(x, k, rel_tol=0, abs_tol=1e-12) for k in known), (table["number"], x)
+                        assert any(math.isclose(x, k, rel_tol=0, abs_tol=1e-12) for k in known), (table.number, x)
                         checked += 1
     assert checked > 1000
 
 
-def test_the_report_context_is_plain_python_data(example_run):
-    """The context goes to the PDF render process, which imports neither numpy nor pandas: unpickling it
-    must need no class at all (a numpy scalar in a cell would import numpy there, 0.1 s on the critical path)."""
+def test_the_report_unpickles_without_pandas(example_run):
+    """The report goes to the render process, which imports neither numpy nor pandas: unpickling it must need
+    only the classes of trialkit.report.spec (a numpy scalar in a cell would import numpy there)."""
     import io
     import pickle
 
     from trialkit.config import load_config
-    from trialkit.report import build_context
+    from trialkit.report.build import build_report
 
     ard = read_ard(example_run / "ard.csv")
     issues = pd.read_csv(example_run / "data_issues.csv", dtype=str, keep_default_na=False)
     issues["row"] = pd.to_numeric(issues["row"])
-    context = build_context(ard, issues, load_config(EXAMPLE))
-    needed = []
+    report = build_report(ard, issues, load_config(EXAMPLE))
+    needed = set()
 
     class Recording(pickle.Unpickler):
         def find_class(self, module, name):
-            needed.append(f"{module}.{name}")
+            needed.add(module)
             return super().find_class(module, name)
 
-    assert Recording(io.BytesIO(pickle.dumps(context))).load() == context
-    assert needed == []
+    assert Recording(io.BytesIO(pickle.dumps(report))).load() == report
+    assert needed == {"trialkit.report.spec"}
 
 
 def test_test_result_tables_have_a_column_per_group_with_its_n(example_run, pdf_text):
@@ -324,7 +324,7 @@ def test_test_result_tables_have_a_column_per_group_with_its_n(example_run, pdf_
     import re
 
     text = "\n".join(pdf_text)
-    header = r"Statistic +Overall \(N=30\) +TIER 1 \(N=11\) +TIER 2 \(N=9\) +TIER 3 \(N=10\)"
+    header = r" +-+ Genotype tier -+\nStatistic +Overall \(N=30\) +1 \(N=11\) +2 \(N=9\) +3 \(N=10\)"
     for title, last_row in (("CGI-S: Week 5 vs Baseline, paired t-test", "Cohen's dz"),
                             ("CGI-I: Week 5 vs Baseline, Wilcoxon signed-rank test", "Rank-biserial r"),
                             ("CGI-I: responders at Week 5", "95% CI (%)"),

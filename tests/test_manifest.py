@@ -69,7 +69,7 @@ def test_recorded_dependencies_are_pyproject_s():
 
 
 def test_software_holds_every_package_the_dependencies_pull_in():
-    """12.2: fontTools, pydyf, tinycss2, cssselect2 (WeasyPrint's), polars (rtflite's), matplotlib's own...
+    """12.2: fontTools, pydyf, tinycss2, cssselect2 (WeasyPrint's), Pillow (matplotlib's), matplotlib's own...
     with the installed versions; a requirement for another platform is not followed."""
     import sys
     from importlib import metadata
@@ -77,8 +77,8 @@ def test_software_holds_every_package_the_dependencies_pull_in():
     from trialkit.manifest import software_versions
 
     software = software_versions()
-    for name in ("fonttools", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow", "rtflite", "polars",
-                 "matplotlib", "weasyprint", "markupsafe", "pydantic-core"):
+    for name in ("fonttools", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow", "matplotlib",
+                 "weasyprint", "markupsafe", "pydantic-core"):
         assert software[name] == metadata.version(name), name
     assert software["python"] == sys.version.split()[0]
     if sys.platform != "win32":

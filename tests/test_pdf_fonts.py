@@ -13,7 +13,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from tests.conftest import ROOT
-from trialkit.report import pdf_fonts, render
+from trialkit.report import pdf_fonts
+from trialkit.report.pdf import render_pdf
 
 DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's fonts-dejavu-core (README)
 
@@ -57,7 +58,7 @@ def test_subset_keeps_glyph_ids_and_the_outlines_used(dejavu):
 def test_the_fonts_and_libraries_of_the_last_pdf_are_reported():
     from weasyprint.text import ffi
 
-    render.render_pdf("<p style='font-family: DejaVu Sans'>Table <b>14.2.1</b></p>")
+    render_pdf("<p style='font-family: DejaVu Sans'>Table <b>14.2.1</b></p>")
     env = pdf_fonts.environment()
     version = ffi.pango.pango_version()
     assert env["libraries"]["pango"] == f"{version // 10000}.{version // 100 % 100}.{version % 100}"
@@ -72,7 +73,7 @@ def test_the_fonts_and_libraries_of_the_last_pdf_are_reported():
 def _pdf_in_a_process_where(change: str) -> subprocess.CompletedProcess:
     """Make a one-line PDF through trialkit in a fresh process, after ``change`` altered WeasyPrint."""
     script = (f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom weasyprint.pdf import fonts\n{change}\n"
-              "from trialkit.report import render\nrender.render_pdf('<p>x</p>')\n")
+              "from trialkit.report.pdf import render_pdf\nrender_pdf('<p>x</p>')\n")
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
 
 
@@ -116,7 +117,7 @@ def test_outside_trialkit_weasyprint_is_left_as_it_is(dejavu):
         weasyprint.HTML(string="<p>x</p>").write_pdf()
         assert called
         called.clear()
-        render.render_pdf("<p>x</p>")
+        render_pdf("<p>x</p>")
         assert not called
     finally:
         fonts.Font._fonttools_subset, fonts.Font._harfbuzz_subset = original

@@ -95,7 +95,7 @@ def test_same_bytes_with_or_without_libharfbuzz_subset_and_in_another_environmen
 def test_weasyprint_alone_would_write_the_date_into_the_fonts(tmp_path):
     """The failure trialkit's font handling prevents: WeasyPrint without libharfbuzz-subset writes
     SOURCE_DATE_EPOCH (else the clock) into each embedded font, so its PDF changes with it; the same page made
-    through trialkit.report.render does not. (Shows that hiding the library works, so that the test above can
+    through trialkit.report.pdf does not. (Shows that hiding the library works, so that the test above can
     fail.)"""
     script = f"""
 import hashlib, os, sys
@@ -109,13 +109,13 @@ def without_subset(self, name, flags=0):
 cffi.FFI.dlopen = without_subset
 import weasyprint
 from weasyprint.pdf import fonts
-from trialkit.report import render
+from trialkit.report.pdf import render_pdf
 assert fonts.harfbuzz_subset is None
 html = "<p style='font-family: DejaVu Sans'>Table 14.2.1 <b>Week 5</b></p>"
 for epoch in ("1", "1700000000"):
     os.environ["SOURCE_DATE_EPOCH"] = epoch
     alone = weasyprint.HTML(string=html).write_pdf()
-    ours = render.render_pdf(html)
+    ours = render_pdf(html)
     print(hashlib.sha256(alone).hexdigest(), hashlib.sha256(ours).hexdigest())
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
@@ -151,7 +151,7 @@ def test_failed_run_leaves_earlier_outputs_intact(recorded_run, capsys, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure in the report stage")
 
-    monkeypatch.setattr("trialkit.report.render.render_html", broken)
+    monkeypatch.setattr("trialkit.report.render.make_html", broken)
     result = run_cli(capsys, "run", str(study), "--out", str(out))
     assert result.code == 1
     assert f"the outputs already in {out} were left untouched" in result.err

@@ -58,13 +58,13 @@ def run(study: str, out_dir: str | None, quiet: bool) -> None:
     Bad input stops the run with exit status 2 and a message naming the file,
     row, column and value; nothing is written then.
     """
-    from trialkit.report.worker import Renderers
+    from trialkit.report.processes import start_executor
 
-    renderers = Renderers.start()  # they import WeasyPrint and matplotlib while this process imports pandas
+    executor = start_executor()  # a render process: imports WeasyPrint and matplotlib while this one imports pandas
     from trialkit.pipeline import run_study
 
     with _progress(quiet) as progress:
-        result = run_study(study, out_dir, progress=progress, renderers=renderers)  # stops them
+        result = run_study(study, out_dir, progress=progress, executor=executor)  # closes it
     n_warn = len(result.issues)
     tables = [name for name in result.files if name.startswith("tables/")]
     named = [name for name in result.files if not name.startswith("tables/")]
@@ -131,9 +131,9 @@ def main(argv: list[str] | None = None) -> None:
 def entry() -> None:
     """Console entry point (``trialkit``, ``python -m trialkit``): :func:`main`, then leave at once.
 
-    A finished command has written and closed its outputs and stopped its render processes; what is left
-    is the interpreter's teardown of pandas, scipy and statsmodels, 0.4 s spent on nothing. Flush what was
-    printed and exit without it.
+    A finished command has written and closed its outputs and stopped its render process; what is left is
+    the interpreter's teardown of pandas, scipy and statsmodels, time spent on nothing (measured in the
+    README, Performance). Flush what was printed and exit without it.
     """
     import os
 

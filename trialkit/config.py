@@ -138,6 +138,18 @@ class SubjectsSpec(_Strict):
     subgroups: list[str] = []
     arm: str | None = None
     covariates: list[str] = []
+    #: how the report names these columns, e.g. ``{SITEGR1: "Pooled site"}``; a column without one is named as
+    #: in the file
+    labels: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _labels_name_known_columns(self) -> SubjectsSpec:
+        known = [*self.genotype_flags, *self.subgroups, *([self.arm] if self.arm else []), *self.covariates]
+        unknown = [name for name in self.labels if name not in known]
+        if unknown:
+            raise ValueError(f"labels given for {unknown}, which are not among the genotype flags, subgroups, arm "
+                             f"or covariates {known}")
+        return self
 
 
 class MmrmOptions(_Strict):

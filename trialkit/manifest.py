@@ -22,7 +22,7 @@ from trialkit.config import StudyConfig
 #: trialkit's runtime dependencies, as pyproject.toml lists them (a test keeps the two the same); the
 #: manifest records these and every package they require in turn (:func:`software_versions`)
 DEPENDENCIES = ("numpy", "pandas", "scipy", "jinja2", "matplotlib", "weasyprint", "pydantic", "pyyaml", "click",
-                "openpyxl", "rtflite", "pyarrow", "pyreadstat", "statsmodels", "pingouin", "packaging")
+                "openpyxl", "pyarrow", "pyreadstat", "statsmodels", "pingouin", "packaging")
 
 
 def sha256_bytes(data: bytes) -> str:

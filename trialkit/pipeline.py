@@ -1,4 +1,4 @@
-"""The stages of a run, in order: config -> load -> validate -> derive -> analyse -> report -> write."""
+"""The stages of a run, in order: load, validate, derive, analyse (the ARD), render the report, manifest, publish."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
 from trialkit.loaders import load_study
 from trialkit.publish import output_folder, publish
-from trialkit.report.worker import Renderers
+from trialkit.report import render_report
 from trialkit.results import ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
@@ -51,7 +51,7 @@ class RunResult:
 
 
 def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress: Progress = _quiet,
-              renderers: Renderers | None = None) -> RunResult:
+              executor=None) -> RunResult:
     """Run a study end to end and write ``report.pdf``, ``report.html``, ``ard.csv``, ``data_issues.csv``,
     each table as ``tables/t_14_x_y.rtf``, and ``manifest.json``.
 
@@ -63,10 +63,10 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Where to write; default ``<study folder>/output``.
     progress : callable, optional
         Called with the name of each stage as it starts.
-    renderers : Renderers, optional
-        Render processes started earlier (:meth:`trialkit.report.worker.Renderers.start`; the command line
-        starts them before it imports the analysis libraries). By default they are started here. The run
-        takes them over and stops them.
+    executor : optional
+        Renders the report (see :func:`trialkit.report.render_report`): by default in this process. The
+        command line passes a render process it started before importing the analysis libraries
+        (:func:`trialkit.report.processes.start_executor`). The run closes it when it ends.
 
     Raises
     ------
@@ -75,20 +75,20 @@ def run_study(study: str | Path, out_dir: str | Path | None = None, *, progress:
         Nothing is written then: the outputs replace the folder's contents in one step only when the whole
         run has succeeded.
     """
-    renderers = renderers or Renderers.start()
+    from trialkit.report.render import InProcessExecutor
+
+    executor = executor or InProcessExecutor()
     try:
         progress("reading configuration")
         config = load_config(study)
         with output_folder(out_dir, config) as out:  # refused unless trialkit may write it; locked for the run
-            return _run(config, _load_and_validate(config, progress), out, progress, renderers)
+            return _run(config, _load_and_validate(config, progress), out, progress, executor)
     finally:
-        renderers.close()
+        executor.close()
 
 
-def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress,
-         renderers: Renderers) -> RunResult:
+def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Progress, executor) -> RunResult:
     from trialkit import manifest as manifests
-    from trialkit.report import build_context, figures, render, rtf
 
     checked.raise_for_errors()
     progress("deriving baseline and change")
@@ -96,28 +96,17 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     progress("analysing")
     ard = build_ard(derived, checked.subjects, config)
     issues = checked.issues_frame()
-    progress("rendering report")
     manifest = manifests.build(config)
-    context = build_context(ard, issues, config, manifest)
-    study_templates = config.root / "templates"
-    logo = (config.root / config.study.logo).resolve() if config.study.logo else None
-    specs = [figure["spec"] for measure in context["measures"] for figure in measure["figures"]]
-    job = {"context": context, "study_templates": str(study_templates),
-           "folders": [str(f) for f in (render.packaged_templates(), study_templates, logo) if f is not None],
-           "figure_sizes": [figures.size(spec) if spec is not None else None for spec in specs]}
-
-    def meanwhile(svgs: list[str]) -> dict[str, bytes]:  # while the PDF is made in the render process
-        html = render.render_html(context, study_templates=study_templates, medium="html", svgs=svgs)
-        return {
-            "report.html": html.encode("utf-8"),
-            "ard.csv": ard_to_csv(ard).encode("utf-8"),
-            "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
-        }
-
-    rendered, tables, contents = renderers.render(job, specs, rtf.report_tables(context), meanwhile)
+    progress("rendering report")
+    report = render_report(ard, issues, config, manifest, executor=executor)
     progress("writing outputs")
-    contents = {"report.pdf": rendered["pdf"], **contents, **tables}
-    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents, rendered.get("environment")))
+    contents = {
+        "report.pdf": report.files["report.pdf"],
+        "report.html": report.files["report.html"],
+        "ard.csv": ard_to_csv(ard).encode("utf-8"),
+        "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        **report.files,
+    }
+    contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents, report.environment))
     files = publish(out, contents)
-    return RunResult(out_dir=out, files=files, ard=ard, issues=issues, fetched=tuple(rendered["served"]),
-                     refused=tuple(rendered["refused"]))
+    return RunResult(out_dir=out, files=files, ard=ard, issues=issues, fetched=report.fetched, refused=report.refused)

@@ -1,21 +1,51 @@
-"""ARD -> context dicts -> Jinja templates -> HTML -> PDF.
+"""The report: ARD -> typed report (:mod:`~trialkit.report.spec`) -> HTML, PDF and RTF.
 
-Names are imported on first use, so that the render process (:mod:`trialkit.report.worker`) can import
-this package without pandas.
+One entry point, :func:`render_report`. How the work is spread over processes is the executor's business:
+:class:`~trialkit.report.render.InProcessExecutor` (the default) or
+:class:`~trialkit.report.processes.TwoProcessExecutor`. Modules are imported on use, so that the render
+process can import this package without pandas.
 """
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
 
-_NAMES = {"build_context": "trialkit.report.context", **{
-    name: "trialkit.report.render" for name in ("environment", "fmt_ci", "fmt_num", "fmt_p", "render_html",
-                                               "render_pdf")}}
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = sorted(_NAMES)
+    from trialkit.config import StudyConfig
+    from trialkit.report.render import ReportOutputs
 
 
-def __getattr__(name: str):
-    if name in _NAMES:
-        return getattr(importlib.import_module(_NAMES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def render_report(ard: pd.DataFrame, findings: pd.DataFrame, config: StudyConfig, manifest: dict, *,
+                  executor=None) -> ReportOutputs:
+    """The report of a run: ``report.pdf``, ``report.html`` and each table as ``tables/t_14_x_y.rtf``.
+
+    Parameters
+    ----------
+    ard : DataFrame
+        The results dataset (:func:`trialkit.results.build_ard`).
+    findings : DataFrame
+        The data findings (:meth:`trialkit.validation.ValidatedStudy.issues_frame`).
+    config : StudyConfig
+    manifest : dict
+        The run's manifest (:func:`trialkit.manifest.build`): run id, inputs, software.
+    executor : optional
+        Renders the job: :class:`~trialkit.report.render.InProcessExecutor` by default.
+
+    Returns
+    -------
+    ReportOutputs
+        ``files`` (file name -> bytes), and the URLs the PDF's fetcher served (``fetched``) and ``refused``.
+    """
+    from trialkit.report.build import build_report
+    from trialkit.report.render import InProcessExecutor, RenderJob
+
+    logo = (config.root / config.study.logo).resolve() if config.study.logo else None
+    study_templates = config.root / "templates"
+    job = RenderJob(build_report(ard, findings, config, manifest), study_templates,
+                    tuple(p for p in (study_templates, logo) if p is not None))
+    return (executor or InProcessExecutor()).render(job)
+
+
+__all__ = ["render_report"]

@@ -1,10 +1,5 @@
-"""What each figure shows, taken from the results dataset (ARD) as plain data: a *figure spec*.
-
-A spec is a dict of strings, numbers and lists (picklable, JSON-able) with a ``kind``;
-:func:`trialkit.report.figures.draw` turns it into SVG. Keeping the two apart lets the drawing run in
-the render process, which imports matplotlib but not pandas, and lets a test check what a figure
-shows without reading SVG.
-"""
+"""What each figure shows, taken from the ARD as plain values (:mod:`trialkit.report.spec` plots);
+:func:`trialkit.report.figures.draw` draws them. A test can check what a figure shows without reading SVG."""
 
 from __future__ import annotations
 
@@ -12,12 +7,20 @@ import math
 
 import pandas as pd
 
-from trialkit.report.cells import columns, group_name
+from trialkit.config import StudyConfig
+from trialkit.report.lookup import Groups, columns
+from trialkit.report.spec import (Figure, ForestPlot, ForestRow, MeanPlot, Series, Trajectory, TrajectoryPlot,
+                                  WaterfallPlot)
+from trialkit.results import Contrast
 
 #: above this many subjects, individual trajectories are not drawn (unreadable, and slow to lay out)
 MAX_TRAJECTORIES = 200
 #: above this many subjects, the waterfall is one filled outline instead of a bar per subject
 MAX_BARS = 200
+#: up to this many subjects, the waterfall's ticks are labelled with the subject ids
+MAX_TICK_LABELS = 60
+#: the largest vertical shift of a subject's trajectory, as a share of one scale point (integer scores)
+JITTER = 0.2
 
 
 def _number(x) -> float | None:
@@ -28,65 +31,122 @@ def _number(x) -> float | None:
     return None if math.isnan(x) else x
 
 
-def mean_ci(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: str, conf: str) -> dict:
+def mean_ci(ard: pd.DataFrame, groups: Groups, measure: str, visits: list[str], *, direction: str,
+            conf: str) -> MeanPlot:
     """Mean with its CI at each visit, overall and for each subgroup level."""
     rows = ard[(ard["analysis"] == "descriptive") & (ard["measure"] == measure)]
-    groups: dict[tuple, dict[tuple, float]] = {}  # (group_var, group) -> (visit, stat) -> value
+    by_group: dict[tuple, dict[tuple, float]] = {}  # (group_var, group) -> (visit, stat) -> value
     for gv, g, visit, stat, value in zip(*columns(rows, "group_var", "group", "visit", "stat", "value")):
-        groups.setdefault((gv, g), {})[visit, stat] = value
-    series = [{"label": group_name(gv, g), "overall": gv == "overall",
-               **{key: [_number(values.get((visit, stat))) for visit in visits]
-                  for key, stat in (("mean", "mean"), ("lower", "ci_lower"), ("upper", "ci_upper"))}}
-              for (gv, g), values in groups.items()]
-    return {"kind": "mean_ci", "visits": list(visits), "series": series,
-            "ylabel": f"{measure}, mean ({conf} CI)\n{direction}", "xlabel": "Visit"}
+        by_group.setdefault((gv, g), {})[visit, stat] = value
+    series = tuple(Series(groups.name(gv, g), gv == "overall",
+                          *(tuple(_number(values.get((visit, stat))) for visit in visits)
+                            for stat in ("mean", "ci_lower", "ci_upper")))
+                   for (gv, g), values in by_group.items())
+    return MeanPlot(tuple(visits), series, f"{measure}, mean ({conf} CI)\n{direction}", "Visit")
 
 
-def trajectories(ard: pd.DataFrame, measure: str, visits: list[str], *, direction: str, subgroup: str) -> dict:
-    """Each subject's observed values over visits, with the subject's subgroup level."""
+def _levels(categories, subgroup: str, groups: Groups) -> tuple[list[str], tuple[str, ...]]:
+    levels = sorted(set(categories), key=str)
+    shown = tuple(groups.name(subgroup, level) for level in levels) if subgroup and levels != [""] else ()
+    return levels, shown
+
+
+def trajectories(ard: pd.DataFrame, groups: Groups, measure: str, visits: list[str], *, direction: str,
+                 subgroup: str, decimals: int) -> TrajectoryPlot:
+    """Each subject's observed values over visits, with the subject's subgroup level. Scores recorded as whole
+    numbers are shifted a little per subject so that lines on the same scores can be told apart."""
     rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "value")]
-    levels = sorted(set(rows["category"]), key=str)
+    subject_ids, visit_of, values, categories = columns(rows, "group", "visit", "value", "category")
+    levels, shown = _levels(categories, subgroup, groups)
     position = {v: i for i, v in enumerate(visits)}
     points: dict[str, list] = {}
     level_of: dict[str, int] = {}
-    for subject, visit, value, category in zip(*columns(rows, "group", "visit", "value", "category")):
+    for subject, visit, value, category in zip(subject_ids, visit_of, values, categories):
         points.setdefault(subject, []).append((position[visit], float(value)))
         level_of.setdefault(subject, levels.index(category))
-    subjects = [{"level": level_of[s], "x": [x for x, _ in sorted(points[s])], "y": [y for _, y in sorted(points[s])]}
-                for s in sorted(points)]
-    return {"kind": "trajectories", "visits": list(visits), "subjects": subjects,
-            "levels": [f"{subgroup} {level}" if subgroup else level for level in levels] if levels != [""] else [],
-            "ylabel": f"{measure}\n{direction}", "xlabel": "Visit"}
+    subjects = tuple(Trajectory(level_of[s], tuple(x for x, _ in sorted(points[s])),
+                                tuple(y for _, y in sorted(points[s]))) for s in sorted(points))
+    return TrajectoryPlot(tuple(visits), subjects, shown, f"{measure}\n{direction}", "Visit",
+                          jitter=JITTER if decimals == 0 else 0.0)
 
 
-def waterfall(ard: pd.DataFrame, measure: str, *, contrast: str, direction: str, subgroup: str) -> dict:
+def waterfall(ard: pd.DataFrame, groups: Groups, measure: str, *, contrast: Contrast, direction: str,
+              subgroup: str) -> WaterfallPlot:
     """Each subject's change at the endpoint, largest first, with the subject's subgroup level.
 
-    Above :data:`MAX_BARS` subjects the bars are not coloured by level (``levels`` is empty)."""
-    rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "change")]
+    Above :data:`MAX_BARS` subjects the bars are not coloured by level; above :data:`MAX_TICK_LABELS` the
+    subjects' ticks are not labelled."""
+    rows = ard[(ard["analysis"] == "individual") & (ard["measure"] == measure) & (ard["stat"] == "change")
+               & (ard["contrast"] == contrast.label)]
     rows = rows.sort_values(["value", "group"], ascending=[False, True], kind="stable")
-    values, categories = columns(rows, "value", "category")
-    levels = sorted(set(categories), key=str)
+    values, subjects, categories = columns(rows, "value", "group", "category")
+    levels, shown = _levels(categories, subgroup, groups)
     n = len(rows)
-    coloured = n <= MAX_BARS and levels != [""]
-    return {"kind": "waterfall", "values": [float(v) for v in values],
-            "level_of_bar": [levels.index(c) for c in categories] if coloured else [],
-            "levels": [f"{subgroup} {level}" if subgroup else level for level in levels] if coloured else [],
-            "ylabel": f"Change, {contrast}\n{direction}",
-            "xlabel": f"Subjects, sorted by change (n = {n})"
-            + ("" if n <= MAX_BARS else f"; more than {MAX_BARS}: not coloured by subgroup")}
+    coloured = n <= MAX_BARS and bool(shown)
+    return WaterfallPlot(tuple(float(v) for v in values), tuple(subjects) if n <= MAX_TICK_LABELS else (),
+                         tuple(levels.index(c) for c in categories) if coloured else (), shown if coloured else (),
+                         f"Change, {contrast.label}\n{direction}",
+                         f"Subjects, sorted by change (n = {n})"
+                         + ("" if n <= MAX_BARS else f"; more than {MAX_BARS}: not coloured by subgroup"))
 
 
-def forest(ard: pd.DataFrame, measure: str, *, analysis: str, visit: str, contrast: str, direction: str,
-           conf: str) -> dict:
-    """Endpoint effect overall and within each subgroup level, with CIs: one row each."""
+def forest(ard: pd.DataFrame, groups: Groups, measure: str, *, analysis: str, visit: str, contrast: Contrast,
+           direction: str, conf: str, decimals: int) -> ForestPlot:
+    """Endpoint effect overall and within each subgroup level, with N and CI: one row each."""
     rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == measure) & (ard["visit"] == visit)
-               & (ard["contrast"] == contrast) & (ard["group"] != "")]
-    groups: dict[tuple, dict[str, float]] = {}  # (group_var, group) -> stat -> value
+               & (ard["contrast"] == contrast.label) & (ard["group"] != "")]
+    by_group: dict[tuple, dict[str, float]] = {}  # (group_var, group) -> stat -> value
     for gv, g, stat, value in zip(*columns(rows, "group_var", "group", "stat", "value")):
-        groups.setdefault((gv, g), {})[stat] = value
-    return {"kind": "forest",
-            "rows": [{"label": group_name(gv, g), "overall": gv == "overall", "estimate": _number(r.get("estimate")),
-                      "lower": _number(r.get("ci_lower")), "upper": _number(r.get("ci_upper"))}
-                     for (gv, g), r in groups.items()],
-            "xlabel": f"{contrast} ({conf} CI); {direction}"}
+        by_group.setdefault((gv, g), {})[stat] = value
+    return ForestPlot(tuple(ForestRow(groups.name(gv, g), gv == "overall", _number(r.get("n")),
+                                      _number(r.get("estimate")), _number(r.get("ci_lower")),
+                                      _number(r.get("ci_upper")))
+                            for (gv, g), r in by_group.items()),
+                      decimals, conf, f"{contrast.label} ({conf} CI); {direction}")
+
+
+def figures_of(ard: pd.DataFrame, groups: Groups, name: str, config: StudyConfig, *, conf: str,
+               direction: str) -> list[Figure]:
+    """The figures of one measure, unnumbered; a figure not drawn says why in its footnote."""
+    visits = config.visits
+    decimals = config.measures[name].decimals
+    endpoint = Contrast.change(visits.endpoint, visits.baseline)
+    out = []
+    if (ard["analysis"] == "descriptive").any():
+        out.append(Figure("", f"{name}: mean and {conf} CI by visit, overall and by subgroup",
+                          "Observed cases; t-based confidence interval of each mean. Points of the groups are offset "
+                          "horizontally so that they do not overlap.",
+                          mean_ci(ard, groups, name, visits.order, direction=direction, conf=conf)))
+    subgroup = config.subjects.subgroups[0] if config.subjects.subgroups else ""
+    individual = ard[(ard["analysis"] == "individual") & (ard["measure"] == name)]
+    if len(individual):
+        coloured = f", coloured by {groups.label(subgroup)}" if subgroup else ""
+        n_subjects = individual["group"].nunique()
+        if n_subjects <= MAX_TRAJECTORIES:
+            plot = trajectories(ard, groups, name, visits.order, direction=direction, subgroup=subgroup,
+                                decimals=decimals)
+            jitter = (f" Scores are whole numbers: each subject's line is shifted up or down by a fixed amount of at "
+                      f"most {plot.jitter:g} so that lines on the same scores can be told apart.") if plot.jitter else ""
+            out.append(Figure("", f"{name}: individual subjects over visits{coloured}",
+                              "One line per subject, observed values only (a missed visit is bridged by the line)."
+                              + jitter, plot))
+        else:
+            out.append(Figure("", f"{name}: individual subjects over visits",
+                              f"Not drawn: {n_subjects} subjects are more lines than a page shows readably (limit "
+                              f"{MAX_TRAJECTORIES}). Each subject's values are in ard.csv (analysis individual).", None))
+        out.append(Figure("", f"{name}: change from {visits.baseline} to {visits.endpoint} per subject{coloured}",
+                          f"Subjects with observed {visits.baseline} and {visits.endpoint} values, sorted by change; "
+                          "a subject without change is drawn as a short line at 0.",
+                          waterfall(ard, groups, name, contrast=endpoint, direction=direction, subgroup=subgroup)))
+    for analysis, visit, what in (("mmrm", visits.endpoint, "MMRM LS mean change"),
+                                  ("paired_t", "", "mean change (paired t)")):
+        rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == name) & (ard["visit"] == visit)
+                   & (ard["contrast"] == endpoint.label)]
+        if len(rows):
+            out.append(Figure("", f"{name}: {what} at {visits.endpoint} by subgroup, with the overall effect",
+                              f"{what} from {visits.baseline} to {visits.endpoint} with its {conf} CI; the dashed line "
+                              "marks no change. N: subjects in the estimate.",
+                              forest(ard, groups, name, analysis=analysis, visit=visit, contrast=endpoint,
+                                     direction=direction, conf=conf, decimals=decimals + 2)))
+            break
+    return out

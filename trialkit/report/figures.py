@@ -1,15 +1,18 @@
-"""Figure specs (:mod:`trialkit.report.figure_data`) -> SVG text to embed in the report, with matplotlib.
+"""Plots (:mod:`trialkit.report.spec`) -> SVG text to embed in the report, with matplotlib.
 
 Colour-blind-safe Okabe-Ito palette; text stays text (searchable, sharp); ids and metadata are fixed
 so that the same spec gives the same bytes. The figures are drawn lean, because every SVG element
 costs time when the PDF is laid out: a subject's trajectory is one path of a line collection, without
 markers; margins are set from the label lengths instead of measured by a second drawing pass.
-This module imports neither pandas nor the rest of trialkit: the render process uses it alone.
+This module imports neither pandas nor trialkit's analysis code: the render process uses it.
 """
 
 from __future__ import annotations
 
 import io
+
+from trialkit.report.formatting import fmt_ci, fmt_count, fmt_num
+from trialkit.report.spec import ForestPlot, MeanPlot, Plot, TrajectoryPlot, WaterfallPlot
 
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442"]
 WIDTH = 6.3  # inches: the text width of an A4 or Letter page with the report's margins
@@ -23,19 +26,20 @@ def _level_colour(k: int) -> str:
 
 
 #: figure heights in inches, by kind (a forest plot's grows with its rows: :func:`size`)
-HEIGHT = {"mean_ci": 2.9, "trajectories": 2.8, "waterfall": 2.5}
+HEIGHT = {MeanPlot: 2.9, TrajectoryPlot: 2.8, WaterfallPlot: 2.5}
 
 
-def size(spec: dict) -> tuple[float, float]:
-    """Width and height in inches of the figure that ``spec`` draws, known before it is drawn: the PDF is
-    laid out while the figures are still being drawn."""
-    if spec["kind"] == "forest":
-        return WIDTH, 0.55 + 0.3 * len(spec["rows"])
-    return WIDTH, HEIGHT[spec["kind"]]
+def size(plot: Plot) -> tuple[float, float]:
+    """Width and height in inches of the figure that ``plot`` draws."""
+    if isinstance(plot, ForestPlot):
+        return WIDTH, 0.75 + 0.3 * len(plot.rows)
+    if isinstance(plot, WaterfallPlot) and plot.subjects:
+        return WIDTH, HEIGHT[WaterfallPlot] + _CHAR * max(map(len, plot.subjects)) * 0.8
+    return WIDTH, HEIGHT[type(plot)]
 
 
-def _figure(spec: dict, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = True, xticks: bool = True,
-            legend_rows: int = 0):
+def _figure(plot: Plot, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = True, xtick_lines: float = 1,
+            legend_rows: int = 0, right: float = 0.15):
     """A figure of the report's width with one axes, its margins sized for the labels around it."""
     import matplotlib
 
@@ -45,10 +49,9 @@ def _figure(spec: dict, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = Tru
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, smaller import
 
     left = 0.12 + _LINE * (ylabel.count("\n") + 1) + _CHAR * ytick_chars + 0.1
-    bottom = 0.1 + (0.2 if xticks else 0.05) + (_LINE + 0.04 if xlabel else 0)
+    bottom = 0.15 + 0.2 * xtick_lines + (_LINE + 0.04 if xlabel else 0)
     top = 0.1 + 0.17 * legend_rows
-    right = 0.15
-    width, height = size(spec)
+    width, height = size(plot)
     fig = Figure(figsize=(width, height))
     ax = fig.add_axes((left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (bottom + top) / height))
     ax.set_ylabel(ylabel)
@@ -94,86 +97,127 @@ def _nan(values):
     return [float("nan") if v is None else v for v in values]
 
 
-def _mean_ci(spec: dict):
-
-    series, visits = spec["series"], spec["visits"]
+def _mean_ci(plot: MeanPlot):
+    series, visits = plot.series, plot.visits
     ncols = min(len(series), 4)
-    fig, ax = _figure(spec, ylabel=spec["ylabel"], legend_rows=-(-len(series) // ncols))
+    fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=-(-len(series) // ncols))
     step = 0.08
     handles = []
     for k, s in enumerate(series):
         x = [i - step * (len(series) - 1) / 2 + step * k for i in range(len(visits))]
         colour = OKABE_ITO[k % len(OKABE_ITO)]
-        mean, lower, upper = _nan(s["mean"]), _nan(s["lower"]), _nan(s["upper"])
-        ax.vlines(x, lower, upper, colors=colour, linewidth=0.8)
-        (line,) = ax.plot(x, mean, color=colour, marker="o", markersize=3, linewidth=1.2 if s["overall"] else 0.9,
-                          label=s["label"])
+        ax.vlines(x, _nan(s.lower), _nan(s.upper), colors=colour, linewidth=0.8)
+        (line,) = ax.plot(x, _nan(s.mean), color=colour, marker="o", markersize=3, linewidth=1.2 if s.overall else 0.9,
+                          label=s.label)
         handles.append(line)
     ax.set_xticks(range(len(visits)), visits)
-    ax.set_xlabel(spec["xlabel"])
+    ax.set_xlabel(plot.xlabel)
     _legend(fig, handles, ncols)
     return fig
 
 
-def _trajectories(spec: dict):
+def _offsets(n: int, jitter: float) -> list[float]:
+    """A fixed vertical shift per subject, spread evenly over [-jitter, jitter] (the same every run)."""
+    if n < 2 or not jitter:
+        return [0.0] * n
+    # subjects in order, shifts in a scattered order, so that neighbouring subjects are not neighbours on the scale
+    ranks = [(k * 7) % n if n % 7 else k for k in range(n)]
+    return [jitter * (2 * r / (n - 1) - 1) for r in ranks]
+
+
+def _trajectories(plot: TrajectoryPlot):
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
-    levels = spec["levels"]
-    fig, ax = _figure(spec, ylabel=spec["ylabel"], legend_rows=1 if levels else 0)
-    subjects = spec["subjects"]
-    lines = LineCollection([list(zip(s["x"], s["y"])) for s in subjects], linewidths=0.7, alpha=0.8,
-                           colors=[_level_colour(s["level"]) for s in subjects])
+    levels = plot.levels
+    fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=1 if levels else 0)
+    subjects = plot.subjects
+    shifts = _offsets(len(subjects), plot.jitter)
+    lines = LineCollection([[(x, y + d) for x, y in zip(s.x, s.y)] for s, d in zip(subjects, shifts)],
+                           linewidths=0.7, alpha=0.8, colors=[_level_colour(s.level) for s in subjects])
     ax.add_collection(lines)
-    ax.set_xlim(-0.3, len(spec["visits"]) - 0.7)
+    ax.set_xlim(-0.3, len(plot.visits) - 0.7)
     ax.autoscale_view(scalex=False)
-    ax.set_xticks(range(len(spec["visits"])), spec["visits"])
-    ax.set_xlabel(spec["xlabel"])
+    ax.set_xticks(range(len(plot.visits)), plot.visits)
+    ax.set_xlabel(plot.xlabel)
     if levels:
         _legend(fig, [Line2D([], [], color=_level_colour(k), label=level) for k, level in enumerate(levels)],
                 len(levels))
     return fig
 
 
-def _waterfall(spec: dict):
+def _waterfall(plot: WaterfallPlot):
     from matplotlib.patches import Patch
 
-    values, levels = spec["values"], spec["levels"]
-    fig, ax = _figure(spec, ylabel=spec["ylabel"], xticks=False, legend_rows=1 if levels else 0)
-    if spec["level_of_bar"]:
-        ax.bar(range(len(values)), values, width=0.8, color=[_level_colour(k) for k in spec["level_of_bar"]])
+    values, levels = plot.values, plot.levels
+    label_chars = max(map(len, plot.subjects), default=0)
+    fig, ax = _figure(plot, ylabel=plot.ylabel, xtick_lines=label_chars * 0.35 if plot.subjects else 0.3,
+                      legend_rows=1 if levels else 0)
+    x = range(len(values))
+    colours = [_level_colour(k) for k in plot.level_of_bar] if plot.level_of_bar else None
+    if colours is not None:
+        ax.bar(x, values, width=0.8, color=colours)
+        zero = [i for i, v in enumerate(values) if v == 0]  # a bar of no height: a short line at 0 in its colour
+        ax.hlines([0] * len(zero), [i - 0.4 for i in zero], [i + 0.4 for i in zero], colors=[colours[i] for i in zero],
+                  linewidth=2.5, zorder=3)
     elif values:  # one outline, a step per run of equal values: thousands of subjects stay a small SVG
         starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]]
-        ax.stairs([values[s] for s in starts], [s - 0.5 for s in starts] + [len(values) - 0.5], fill=True,
-                  color=OKABE_ITO[5])
-    ax.axhline(0, color="#888888", linewidth=0.8)
-    ax.set_xticks([])
-    ax.set_xlabel(spec["xlabel"])
+        edges = [s - 0.5 for s in starts] + [len(values) - 0.5]
+        ax.stairs([values[s] for s in starts], edges, fill=True, color=OKABE_ITO[5])
+        zero = [k for k, s in enumerate(starts) if values[s] == 0]  # the subjects without change: a line at 0
+        ax.hlines([0] * len(zero), [edges[k] for k in zero], [edges[k + 1] for k in zero], colors=OKABE_ITO[5],
+                  linewidth=2.5, zorder=3)
+    ax.axhline(0, color="#888888", linewidth=0.6)
+    if plot.subjects:  # a tick per subject, labelled with its id
+        ax.set_xticks(list(x), plot.subjects, rotation=90, fontsize=6)
+    elif len(values) <= 200:
+        ax.set_xticks(list(x), [])
+    else:
+        ax.set_xticks([])
+    ax.set_xlim(-0.6, len(values) - 0.4)
+    ax.set_xlabel(plot.xlabel)
     if levels:
         _legend(fig, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], len(levels))
     return fig
 
 
-def _forest(spec: dict):
-    rows = spec["rows"]
-    labels = [r["label"] for r in rows]
-    fig, ax = _figure(spec, ylabel="", ytick_chars=max(map(len, labels), default=4))
+def _forest(plot: ForestPlot):
+    rows = plot.rows
+    labels = [r.label for r in rows]
+    d = plot.decimals
+    texts = [(fmt_count(r.n) if r.n is not None else "", fmt_num(r.estimate, d), fmt_ci(r.lower, r.upper, d))
+             for r in rows]
+    columns = [("N", 4), ("Estimate", 9), (f"{plot.conf} CI", 17)]
+    text_width = _CHAR * sum(max(w, max((len(t[k]) for t in texts), default=0)) for k, (_, w) in enumerate(columns)) + 0.4
+    fig, ax = _figure(plot, ylabel="", ytick_chars=max(map(len, labels), default=4), right=0.15 + text_width)
     y = list(range(len(rows)))[::-1]
     for k, r in enumerate(rows):
-        colour = OKABE_ITO[0] if r["overall"] else OKABE_ITO[5]
-        lower, upper, estimate = _nan([r["lower"], r["upper"], r["estimate"]])
+        colour = OKABE_ITO[0] if r.overall else OKABE_ITO[5]
+        lower, upper, estimate = _nan([r.lower, r.upper, r.estimate])
         ax.plot([lower, upper], [y[k], y[k]], color=colour, linewidth=1.2)
-        ax.plot([estimate], [y[k]], marker="D" if r["overall"] else "s", color=colour, markersize=5)
+        ax.plot([estimate], [y[k]], marker="D" if r.overall else "s", color=colour, markersize=5)
     ax.axvline(0, color="#888888", linewidth=0.8, linestyle="--")
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_yticks(y, labels)
-    ax.set_xlabel(spec["xlabel"])
+    ax.set_xlabel(plot.xlabel)
+    # N, estimate and CI as text columns right of the plot, on the rows' heights
+    transform = ax.get_yaxis_transform()  # x in axes fractions, y in data
+    axes_width = ax.get_position().width * WIDTH
+    x = 1 + 0.25 / axes_width
+    for k, (title, chars) in enumerate(columns):
+        chars = max(chars, max((len(t[k]) for t in texts), default=0))
+        x += _CHAR * chars / axes_width
+        ax.text(x, len(rows) - 0.45, title, transform=transform, ha="right", va="bottom", fontweight="bold",
+                clip_on=False)
+        for row_y, t in zip(y, texts):
+            ax.text(x, row_y, t[k], transform=transform, ha="right", va="center", clip_on=False)
+        x += 0.12 / axes_width
     return fig
 
 
-_DRAW = {"mean_ci": _mean_ci, "trajectories": _trajectories, "waterfall": _waterfall, "forest": _forest}
+_DRAW = {MeanPlot: _mean_ci, TrajectoryPlot: _trajectories, WaterfallPlot: _waterfall, ForestPlot: _forest}
 
 
-def draw(spec: dict) -> str:
-    """SVG text of one figure spec (see :mod:`trialkit.report.figure_data`)."""
-    return _svg(_DRAW[spec["kind"]](spec))
+def draw(plot: Plot) -> str:
+    """SVG text of one plot."""
+    return _svg(_DRAW[type(plot)](plot))

@@ -1,0 +1,97 @@
+"""Numbers as the report prints them: the Jinja filters, and the one place where numbers become text
+(the monospaced PDF tables, the RTF tables and the figures' text columns use the same functions)."""
+
+from __future__ import annotations
+
+import math
+
+from trialkit.report.spec import (Cell, Column, Count, CountPercent, Interval, MeanSD, Number, PValue, Range,
+                                  Text)
+
+NOT_ESTIMABLE = "NE"
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def fmt_num(x, decimals: int = 1) -> str:
+    """A number with a fixed number of decimals; NaN -> 'NE' (not estimable).
+
+    >>> fmt_num(3.7931, 2), fmt_num(float("nan")), fmt_num(-0.001, 2)
+    ('3.79', 'NE', '0.00')
+    """
+    if _missing(x):
+        return NOT_ESTIMABLE
+    text = f"{x:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
+
+
+def fmt_p(p) -> str:
+    """p-values: '<0.001' below 0.001, else 3 decimals.
+
+    >>> fmt_p(0.0004), fmt_p(0.0123)
+    ('<0.001', '0.012')
+    """
+    if _missing(p):
+        return NOT_ESTIMABLE
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_ci(lower, upper, decimals: int = 2) -> str:
+    """'(lo, hi)'.
+
+    >>> fmt_ci(-1.234, -0.5, 2)
+    '(-1.23, -0.50)'
+    """
+    return f"({fmt_num(lower, decimals)}, {fmt_num(upper, decimals)})"
+
+
+def fmt_count(n) -> str:
+    return NOT_ESTIMABLE if _missing(n) else f"{n:.0f}"
+
+
+def fmt_cell(cell: Cell) -> str:
+    """A table cell as text.
+
+    >>> fmt_cell(MeanSD(4.8333, 0.8714, 1)), fmt_cell(CountPercent(11, 11 / 30))
+    ('4.8 (0.87)', '11 (36.7%)')
+    """
+    match cell:
+        case Text(text):
+            return text
+        case Count(n):
+            return fmt_count(n)
+        case Number(value, decimals):
+            return fmt_num(value, decimals)
+        case PValue(p):
+            return fmt_p(p)
+        case Interval(lower, upper, decimals):
+            return fmt_ci(lower, upper, decimals)
+        case MeanSD(mean, sd, decimals):
+            return f"{fmt_num(mean, decimals)} ({fmt_num(sd, decimals + 1)})"
+        case Range(low, high, decimals):
+            return f"{fmt_num(low, decimals)}, {fmt_num(high, decimals)}"
+        case CountPercent(n, proportion):
+            return fmt_count(n) if _missing(proportion) else f"{n:.0f} ({fmt_num(100 * proportion, 1)}%)"
+    raise TypeError(f"not a table cell: {cell!r}")
+
+
+def fmt_header(column: Column) -> str:
+    """A column's header: its label, with its group's N.
+
+    >>> fmt_header(Column("Overall", 30))
+    'Overall (N=30)'
+    """
+    return column.label if column.n is None else f"{column.label} (N={fmt_count(column.n)})"
+
+
+def fmt_test(test) -> str:
+    """An interaction test's line below its table."""
+    return (f"{test.label}: F({fmt_num(test.num_df, 0)}, {fmt_num(test.den_df, 1)}) = {fmt_num(test.statistic, 2)}, "
+            f"p = {fmt_p(test.p_value)}")
+
+
+#: the Jinja filters
+FILTERS = {"fmt_num": fmt_num, "fmt_p": fmt_p, "fmt_ci": fmt_ci, "fmt_cell": fmt_cell, "fmt_header": fmt_header,
+           "fmt_test": fmt_test}

@@ -1,0 +1,75 @@
+"""Analyses -> the long results dataset (ARD) that the report is rendered from.
+
+Columns (a contract: extend, never rename): ``analysis, measure, group_var, group, visit, contrast, stat,
+value``, then ``category`` (the level of a categorical baseline characteristic) and ``note`` (model,
+covariance and df method of model rows, in words; empty elsewhere). Each row is an :class:`ArdRow`.
+``value`` is kept at full precision; NaN means "not estimable" (e.g. an SD from one observation) and is
+written as an empty cell.
+
+analysis values: ``population`` (subjects per group, stat ``n``), ``disposition`` (subjects with data at
+each visit), ``baseline`` (subject characteristics: genotype flags, subgroups and covariates),
+``individual`` (each subject's values and endpoint change, for the trajectory and waterfall figures:
+group_var ``subject``, group the subject id, category the level of the first subgroup), ``descriptive``,
+``change``, ``paired_t``, ``wilcoxon``, ``responder``, ``lmm``, ``mmrm`` (see
+:mod:`trialkit.results.models`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trialkit.config import StudyConfig
+from trialkit.derivations import AnalysisData
+from trialkit.results import summaries
+from trialkit.results.contrasts import Contrast
+from trialkit.results.dataset import ard_to_csv, format_full, read_ard
+from trialkit.results.groups import OVERALL, groups, groups_of, natural_key
+from trialkit.results.rows import ARD_COLUMNS, ArdRow, frame_of
+
+__all__ = ["ARD_COLUMNS", "OVERALL", "ArdRow", "Contrast", "ard_to_csv", "build_ard", "format_full", "groups",
+           "groups_of", "natural_key", "read_ard"]
+
+
+def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """Run every configured analysis, overall and by subgroup, into one long table.
+
+    Parameters
+    ----------
+    data : AnalysisData
+        Derived tables from :func:`trialkit.derivations.derive`.
+    subjects : DataFrame
+        Validated subjects (``subject`` and subgroup columns); the population counts are the subjects with
+        at least one analysable record.
+    config : StudyConfig
+
+    Returns
+    -------
+    DataFrame
+        :data:`ARD_COLUMNS` in a fixed order: population, disposition, individual, baseline, then per
+        measure (study.yaml order) descriptive, change, paired_t, wilcoxon, responder; within each, groups
+        (overall first) and visits in visit order; then the lmm and mmrm rows.
+    """
+    wanted = set(config.analyses)
+    analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
+    rows: list[ArdRow] = [*summaries.population(analysed, config), *summaries.disposition(data.values, config),
+                          *summaries.individual(data, config), *summaries.baseline(analysed, config)]
+    for measure, spec in config.measures.items():
+        if "descriptive" in wanted:
+            rows += summaries.descriptive(_of(data.values, measure), _of(data.change, measure), measure, config)
+        for name in summaries.PAIRED_TESTS:
+            if name in wanted:
+                rows += summaries.paired(name, _of(data.endpoint, measure), measure, config)
+        if "responder" in wanted and spec.responder_max is not None:
+            rows += summaries.responders(_of(data.responders, measure), measure, config)
+    if "lmm" in wanted or "mmrm" in wanted:
+        from trialkit.results import models  # imported only when models are asked for
+
+        if "lmm" in wanted:
+            rows += models.lmm_rows(data.values, config)
+        if "mmrm" in wanted:
+            rows += models.mmrm_rows(data.change, config)
+    return frame_of(rows)
+
+
+def _of(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    return frame[frame["measure"] == measure]

@@ -1,0 +1,30 @@
+"""The ARD as ``ard.csv``: written with fixed row order and float formatting, read back with its types."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trialkit.results.rows import ARD_COLUMNS
+
+
+def format_full(value: float) -> str:
+    """A number as written to CSV: shortest text that reads back to the same float; NaN -> ''."""
+    if value != value:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def ard_to_csv(ard: pd.DataFrame) -> str:
+    """The ARD as CSV text with fixed row order and float formatting."""
+    out = ard.copy()
+    out["value"] = out["value"].map(format_full)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def read_ard(path) -> pd.DataFrame:
+    """Read an ``ard.csv`` back with the types :func:`trialkit.results.build_ard` produced."""
+    ard = pd.read_csv(path, dtype={c: str for c in ARD_COLUMNS if c != "value"}, keep_default_na=False)
+    ard["value"] = pd.to_numeric(ard["value"].replace("", float("nan")), errors="raise").astype(float)
+    return ard

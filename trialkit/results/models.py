@@ -1,0 +1,182 @@
+"""LMM and MMRM analyses of the study -> rows of the results dataset.
+
+lmm
+    Per measure, ``value ~ visit + (1 | subject)`` over all visits (REML); the endpoint-minus-baseline
+    contrast. With a subgroup S: ``value ~ visit * S + (1 | subject)``, the contrast within each level of S
+    (Holm-adjusted across levels) and the visit x S interaction F test.
+mmrm
+    Per measure, ``change ~ base + visit`` at post-baseline visits, unstructured covariance (configurable,
+    with a fallback chain), REML; the LS mean change at each visit. With a subgroup S:
+    ``change ~ base + visit * S``, the LS mean change at the endpoint within each level of S (Holm-adjusted)
+    and the visit x S interaction F test.
+
+Every row carries a ``note`` naming, in words, the model, covariance structure and df method actually used,
+and why a structure was abandoned. A model that cannot be fitted gives one row, stat ``converged`` = 0,
+with the reason in ``note``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from trialkit.config import StudyConfig
+from trialkit.errors import AnalysisError
+from trialkit.results import words
+from trialkit.results.contrasts import Contrast
+from trialkit.results.groups import groups_of
+from trialkit.results.rows import ArdRow
+from trialkit.stats.mixed import lmm
+from trialkit.stats.mixed.mmrm import mmrm_with_fallback
+from trialkit.stats.multiplicity import holm
+
+INFERENCE = ["estimate", "se", "df", "statistic", "p_value", "ci_lower", "ci_upper"]
+
+
+def _categorical(frame: pd.DataFrame, column: str, levels: list[str]) -> pd.DataFrame:
+    return frame.assign(**{column: pd.Categorical(frame[column], categories=levels)})
+
+
+def _inference(key: ArdRow, values, n: float, extra: tuple = ()) -> list[ArdRow]:
+    return key.with_stats([("n", n), *((s, values[s]) for s in INFERENCE), *extra])
+
+
+def _convergence_note(result, note: str) -> str:
+    return note if result.converged else note + "; NOT CONVERGED: " + "; ".join(result.messages)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """What differs between the LMM and the MMRM."""
+
+    analysis: str
+    #: the visits modelled, in order
+    visits: list[str]
+    #: ``(data, subgroup or None) -> (fit, note)``; raises AnalysisError when the model cannot be fitted
+    fit: Callable
+    #: ``(fit, data, key row with the note) -> rows`` of the model of all subjects
+    overall: Callable
+    #: ``(fit, subgroup) -> one row per level``: the subgroup column and :data:`INFERENCE`
+    by_level: Callable
+    #: ``(data, subgroup) -> subjects per level``
+    count: Callable
+    #: the visit and contrast of the by-level rows
+    visit: str
+    contrast: Contrast
+
+
+def _failed(key: ArdRow, exc: Exception) -> list[ArdRow]:
+    return [key._replace(group="", stat="converged", value=0.0, note=f"not fitted: {exc}")]
+
+
+def _by_subgroup(model: _Model, measure: str, data: pd.DataFrame, subgroup: str) -> list[ArdRow]:
+    """The estimate within each level of ``subgroup`` (Holm-adjusted across levels) and the visit x subgroup
+    interaction test, from the model with that interaction."""
+    part = data[data[subgroup] != ""]
+    part = _categorical(part, subgroup, [level for _, level, _ in groups_of(part, subgroup)])
+    key = ArdRow(model.analysis, measure, subgroup, "")
+    try:
+        fit, note = model.fit(part, subgroup)
+    except AnalysisError as exc:
+        return _failed(key, exc)
+    estimates = model.by_level(fit, subgroup).reset_index(drop=True)
+    adjusted = holm(estimates["p_value"])
+    counts = model.count(part, subgroup)
+    rows = []
+    for i, values in estimates.iterrows():
+        level = values[subgroup]
+        at = key._replace(group=level, visit=model.visit, contrast=model.contrast, note=note)
+        rows += _inference(at, values, counts.get(level, 0), extra=(("p_adjusted", adjusted[i]),))
+    test = fit.type3().set_index("term").loc[f"visit:{subgroup}"]
+    interaction = key._replace(contrast=Contrast.interaction(subgroup), note=note)
+    rows += interaction.with_stats([("statistic", test.statistic), ("num_df", test.num_df), ("df", test.den_df),
+                                    ("p_value", test.p_value)])
+    return rows
+
+
+def _rows(model: _Model, frame: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    """Per measure: the model of all subjects, then the model of each subgroup."""
+    rows: list[ArdRow] = []
+    for measure in config.measures:
+        data = _categorical(frame[frame["measure"] == measure], "visit", model.visits)
+        key = ArdRow(model.analysis, measure)
+        try:
+            result, note = model.fit(data, None)
+        except AnalysisError as exc:
+            rows += _failed(key, exc)
+            continue
+        rows += model.overall(result, data, key._replace(note=note))
+        for subgroup in config.subjects.subgroups:
+            rows += _by_subgroup(model, measure, data, subgroup)
+    return rows
+
+
+def _subjects(part: pd.DataFrame, subgroup: str) -> pd.Series:
+    return part.groupby(subgroup, observed=True)["subject"].nunique()
+
+
+def lmm_rows(values: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    visits = config.visits
+    df = config.models.lmm.df
+    contrast = Contrast.change(visits.endpoint, visits.baseline)
+
+    def fit(data: pd.DataFrame, subgroup: str | None):
+        formula = "value ~ visit" + (f" * {subgroup}" if subgroup else "")
+        result = lmm(data, formula, subject="subject", df=df, alpha=config.alpha)
+        note = f"linear mixed model {formula} + (1 | subject), REML, {words.degrees_of_freedom(df)}"
+        return result, _convergence_note(result, note)
+
+    def by_level(result, subgroup: str) -> pd.DataFrame:
+        diffs = result.pairwise("visit", by=subgroup)
+        return diffs[diffs["contrast"] == _pairwise_label(contrast)]
+
+    def overall(result, data: pd.DataFrame, key: ArdRow) -> list[ArdRow]:
+        diff = result.pairwise("visit").set_index("contrast").loc[_pairwise_label(contrast)]
+        return _inference(key._replace(contrast=contrast), diff, result.n_subjects)
+
+    return _rows(_Model("lmm", visits.order, fit, overall, by_level, _subjects, "", contrast), values, config)
+
+
+def _pairwise_label(contrast: Contrast) -> str:
+    """How :meth:`MixedModelResult.pairwise` names the difference of two visits ("later - earlier")."""
+    visit, baseline = contrast.terms
+    return f"{visit} - {baseline}"
+
+
+def mmrm_rows(change: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    visits = config.visits
+    options = config.models.mmrm
+    chain = tuple(dict.fromkeys([options.covariance, *options.fallback]))
+
+    def fit(data: pd.DataFrame, subgroup: str | None):
+        formula = "change ~ base + visit" + (f" * {subgroup}" if subgroup else "")
+        result, attempts = mmrm_with_fallback(data, formula, subject="subject", visit="visit", chain=chain,
+                                              df=options.df, alpha=config.alpha)
+        note = (f"MMRM {formula}, {words.covariance(result.structure)}, REML, "
+                f"{words.degrees_of_freedom(options.df)}")
+        abandoned = [f"{words.covariance(a.covariance)} not used: {a.reason}" for a in attempts if not a.converged]
+        if abandoned:
+            note += " (" + "; ".join(abandoned) + ")"
+        return result, _convergence_note(result, note)
+
+    def by_level(result, subgroup: str) -> pd.DataFrame:
+        ls = result.lsmeans("visit", by=subgroup)
+        return ls[ls["visit"] == visits.endpoint]
+
+    def at_endpoint(part: pd.DataFrame, subgroup: str) -> pd.Series:
+        return _subjects(part[part["visit"] == visits.endpoint], subgroup)
+
+    def overall(result, data: pd.DataFrame, key: ArdRow) -> list[ArdRow]:
+        """The LS mean change at each visit, and whether the model converged."""
+        counts = data.groupby("visit", observed=True)["subject"].nunique()
+        rows = []
+        for _, ls in result.lsmeans("visit").iterrows():
+            visit = ls["visit"]
+            rows += _inference(key._replace(visit=visit, contrast=Contrast.change(visit, visits.baseline)), ls,
+                               counts.get(visit, 0))
+        return rows + [key._replace(stat="converged", value=float(result.converged))]
+
+    return _rows(_Model("mmrm", visits.post_baseline, fit, overall, by_level, at_endpoint, visits.endpoint,
+                        Contrast.change(visits.endpoint, visits.baseline)), change, config)

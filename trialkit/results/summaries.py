@@ -1,0 +1,110 @@
+"""Rows of the ARD that are not models: population, disposition, baseline characteristics, each subject's
+values (for the figures), descriptive statistics, the baseline-vs-endpoint tests and responders."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trialkit.config import StudyConfig
+from trialkit.derivations import AnalysisData
+from trialkit.results.contrasts import Contrast
+from trialkit.results.groups import groups, natural_key
+from trialkit.results.rows import ArdRow
+from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
+
+
+def population(analysed: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    """Subjects per group."""
+    return [ArdRow("population", group_var=gv, group=g, stat="n", value=float(len(rows)))
+            for gv, g, rows in groups(analysed, config)]
+
+
+def disposition(values: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    """Subjects with at least one analysable record at each visit, per group."""
+    rows = []
+    for group_var, group, part in groups(values, config):
+        seen = part.groupby("visit")["subject"].nunique()
+        rows += [ArdRow("disposition", group_var=group_var, group=group, visit=visit, stat="n",
+                        value=float(seen.get(visit, 0))) for visit in config.visits.order]
+    return rows
+
+
+def individual(data: AnalysisData, config: StudyConfig) -> list[ArdRow]:
+    """Each subject's value at each visit and change at the endpoint (figures of individual subjects)."""
+    first = config.subjects.subgroups[0] if config.subjects.subgroups else None
+    visits = config.visits
+    rows = []
+    for r in data.values.itertuples(index=False):
+        rows.append(ArdRow("individual", r.measure, "subject", r.subject, r.visit, stat="value", value=float(r.value),
+                           category=getattr(r, first) if first else ""))
+    change = Contrast.change(visits.endpoint, visits.baseline)
+    for r in data.endpoint.itertuples(index=False):
+        rows.append(ArdRow("individual", r.measure, "subject", r.subject, visits.endpoint, change, "change",
+                           float(r.change), getattr(r, first) if first else ""))
+    return rows
+
+
+def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
+    """Genotype flags (subjects with the flag), subgroups and categorical covariates (subjects per level),
+    numeric covariates (descriptive statistics), per group. Proportions are of the group's N."""
+    spec = config.subjects
+    out: list[ArdRow] = []
+    for group_var, group, part in groups(subjects, config):
+        total = len(part)
+
+        def counts(name: str, levels) -> None:
+            for level, n in levels:
+                key = ArdRow("baseline", name, group_var, group, category=level)
+                out.extend(key.with_stats([("n", n), ("proportion", n / total if total else float("nan"))]))
+
+        for flag in spec.genotype_flags:
+            counts(flag, [("yes", int(part[flag].sum()))])
+        for name in [*spec.subgroups, *([spec.arm] if spec.arm else []), *spec.covariates]:
+            values = part[name]
+            numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+            if name in spec.covariates and numbers.notna().sum() == (values != "").sum() and (values != "").any():
+                out.extend(ArdRow("baseline", name, group_var, group).with_stats(summarize(numbers.dropna()).stats()))
+            else:  # every level seen in any subject, so that a group without it shows 0 (0%)
+                present = values[values != ""]
+                levels = sorted(set(subjects[name]) - {""}, key=natural_key)
+                counts(name, [(level, int((present == level).sum())) for level in levels])
+                if (values == "").any():
+                    counts(name, [("missing", int((values == "").sum()))])
+    return out
+
+
+def descriptive(values: pd.DataFrame, change: pd.DataFrame, measure: str, config: StudyConfig) -> list[ArdRow]:
+    """Summary statistics of the values at each visit, then of the change from baseline at each
+    post-baseline visit, per group."""
+    visits, alpha = config.visits, config.alpha
+    rows = []
+    for group_var, group, part in groups(values, config):
+        for visit in visits.order:
+            key = ArdRow("descriptive", measure, group_var, group, visit)
+            rows += key.with_stats(summarize(part.loc[part["visit"] == visit, "value"], alpha=alpha).stats())
+    for group_var, group, part in groups(change, config):
+        for visit in visits.post_baseline:
+            key = ArdRow("change", measure, group_var, group, visit, Contrast.change(visit, visits.baseline))
+            rows += key.with_stats(summarize(part.loc[part["visit"] == visit, "change"], alpha=alpha).stats())
+    return rows
+
+
+PAIRED_TESTS = {"paired_t": paired_t, "wilcoxon": wilcoxon}
+
+
+def paired(name: str, endpoint: pd.DataFrame, measure: str, config: StudyConfig) -> list[ArdRow]:
+    """Endpoint vs baseline of the complete pairs, per group (``name``: ``paired_t`` or ``wilcoxon``)."""
+    visits = config.visits
+    contrast = Contrast.change(visits.endpoint, visits.baseline)
+    rows = []
+    for group_var, group, part in groups(endpoint, config):
+        result = PAIRED_TESTS[name](part["value"], part["base"], alpha=config.alpha)
+        rows += ArdRow(name, measure, group_var, group, "", contrast).with_stats(result.stats())
+    return rows
+
+
+def responders(flags: pd.DataFrame, measure: str, config: StudyConfig) -> list[ArdRow]:
+    """Responders at the endpoint with the exact CI, per group."""
+    return [row for group_var, group, part in groups(flags, config)
+            for row in ArdRow("responder", measure, group_var, group, config.visits.endpoint).with_stats(
+                responder_rate(part["responder"], alpha=config.alpha).stats())]
