@@ -73,6 +73,8 @@ class TwoProcessExecutor:
         except (EOFError, pickle.UnpicklingError):
             code = self._process.wait()
             raise RuntimeError(f"the render process failed (exit status {code}):\n{self._read_log()}") from None
+        if isinstance(answer, dict) and "user_error" in answer:
+            raise answer["user_error"]  # a TrialkitError (a study's template): exit status 2, its message
         if isinstance(answer, dict) and "error" in answer:
             raise RuntimeError(f"rendering failed in the render process:\n{answer['error']}")
         return answer
@@ -104,6 +106,8 @@ def _serve() -> int:
     import gc
     import traceback
 
+    from trialkit.errors import TrialkitError
+
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to the error log, not into the answer
     import matplotlib.figure  # noqa: F401 - imported while the main process analyses
@@ -125,6 +129,8 @@ def _serve() -> int:
         svgs = render.draw_figures(job)
         reply(svgs)
         reply(render.make_pdf(job, svgs))
+    except TrialkitError as exc:  # the user's to fix (a study's template): handed back as it is
+        reply({"user_error": exc})
     except BaseException:  # noqa: BLE001 - handed back to the main process, which raises it
         reply({"error": traceback.format_exc()})
     answer.close()
