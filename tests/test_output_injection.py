@@ -115,3 +115,55 @@ def test_rtf_text_shows_any_text_and_adds_no_control_word(text):
     assert words <= {"u"}
     # control characters (tab, line breaks, ESC ...) are shown as spaces: a value is one line of a cell
     assert shown == "".join(" " if ord(c) < 32 else c for c in text)
+
+
+# ---- figures: labels are plain text ------------------------------------------------------------------------
+
+from trialkit.report.figures import draw  # noqa: E402
+
+LABELS = ["Cost $5 to $10", r"bad $\frac{$ math", "A\x1b[31mB", "_hidden", "x\u202ey"]
+
+
+def _plots(label: str) -> list:
+    series = (spec.Series(label, True, (1.0, 2.0), (0.5, 1.5), (1.5, 2.5)),
+              spec.Series("_second", False, (1.5, 2.5), (1.0, 2.0), (2.0, 3.0)))
+    return [
+        spec.MeanPlot(("Baseline", label), series, f"{label}, mean\n(lower = better)", label),
+        spec.TrajectoryPlot(("Baseline", label), (spec.Trajectory(0, (0, 1), (1.0, 2.0)),), (label, "B"), label, label),
+        spec.WaterfallPlot((1.0, -1.0), (label, "S2"), (0, 1), (label, "B"), label, label),
+        spec.ForestPlot((spec.ForestRow(label, True, 3, 0.5, 0.1, 0.9),), 2, "95%", label),
+    ]
+
+
+def _texts(svg: str) -> list[str]:
+    import html
+
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_every_figure_draws_its_labels_as_plain_text(label):
+    expected = label.replace("\x1b", "\\x1b").replace("\u202e", "\\u202e")
+    for plot in _plots(label):
+        texts = _texts(draw(plot))
+        assert expected in texts, (type(plot).__name__, texts)
+    assert "_second" in _texts(draw(_plots(label)[0]))  # a label starting with "_" is still in the legend
+
+
+def test_a_run_with_dollar_signs_in_visit_and_measure_names_draws_them(make_study, tmp_path, capsys, monkeypatch):
+    import json
+
+    visit = "Cost $5 to $10"
+    config = json.loads(json.dumps(BASE_CONFIG))
+    config["visits"] = {"order": ["Baseline", r"$\frac{$", visit], "baseline": "Baseline", "endpoint": visit}
+    config["measures"] = {"$x^2$": {"min": 1, "max": 7}, "CGI-I": {"min": 1, "max": 7, "responder_max": 2}}
+    from tests.conftest import RECORDS
+
+    import yaml
+
+    records = RECORDS.replace("Week 1", r"$\frac{$").replace("Week 2", visit).replace("CGI-S", "$x^2$")
+    study = make_study(records=records)
+    (study / "study.yaml").write_text(yaml.safe_dump(config))
+    assert run_hostile(capsys, monkeypatch, study, tmp_path / "out").code == 0
+    texts = _texts((tmp_path / "out" / "report.html").read_text())
+    assert visit in texts and r"$\frac{$" in texts and any(t.startswith("$x^2$") for t in texts)
