@@ -117,6 +117,96 @@ def test_rtf_text_shows_any_text_and_adds_no_control_word(text):
     assert shown == "".join(" " if ord(c) < 32 else c for c in text)
 
 
+# ---- CSV: ard.csv and data_issues.csv ----------------------------------------------------------------------
+
+from trialkit.results import ARD_COLUMNS, ard_to_csv, read_ard  # noqa: E402
+from trialkit.safe_csv import NUMBER, TRIGGERS, neutralised, restored  # noqa: E402
+
+FORMULA_STARTS = tuple(t for t in TRIGGERS if t != "'")
+
+
+@pytest.mark.parametrize("text, written", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+A1", "'+A1"), ("-1+1", "'-1+1"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("\n=1", "'\n=1"), ("\x00", "'\x00"),
+    ("\uff1d1+1", "'\uff1d1+1"), ("-inf", "'-inf"), ("'quoted", "''quoted"), ("=cmd|' /c calc'!A1", "'=cmd|' /c calc'!A1"),
+    ("-0.5", "-0.5"), ("+3", "+3"), ("-1e-05", "-1e-05"), ("-.5", "-.5"), ("7", "7"), ("Week 1 - Baseline", "Week 1 - Baseline"),
+    ("", ""), (" =1", " =1"),
+])
+def test_a_formula_like_text_gets_a_quote_and_a_number_stays_a_number(text, written):
+    assert neutralised(text) == written
+    assert restored(written) == text
+
+
+@given(st.text())
+@settings(max_examples=500, derandomize=True, database=None)
+def test_any_text_is_written_without_a_formula_start_and_read_back_exactly(text):
+    cell = neutralised(text)
+    assert restored(cell) == text
+    assert not cell.startswith(FORMULA_STARTS) or NUMBER.fullmatch(text)
+
+
+def _cells_are_safe(csv_text: str, numeric: set[str]) -> None:
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    header = rows[0]
+    for row in rows[1:]:
+        for name, cell in zip(header, row):
+            if name not in numeric:
+                assert not cell.startswith(FORMULA_STARTS) or NUMBER.fullmatch(cell), (name, cell)
+
+
+@given(st.lists(st.tuples(*[st.sampled_from(["=1+1", "+A1", "-2", "-x", "@x", "'y", "\t", "a", "", "-0.5"])
+                            | st.text(max_size=4) for _ in range(len(ARD_COLUMNS) - 1)],
+                          st.floats(allow_nan=True, allow_infinity=False)), max_size=6))
+@settings(max_examples=60, derandomize=True, database=None)
+def test_the_ard_round_trips_exactly_through_ard_csv(tmp_path_factory, rows):
+    text_columns = [c for c in ARD_COLUMNS if c != "value"]
+    frame = pd.DataFrame([dict(zip(text_columns, r[:-1]), value=r[-1]) for r in rows], columns=ARD_COLUMNS)
+    frame = frame.astype({c: str for c in text_columns}).astype({"value": float})
+    written = ard_to_csv(frame)
+    _cells_are_safe(written, {"value"})
+    path = tmp_path_factory.mktemp("ard") / "ard.csv"
+    path.write_text(written, encoding="utf-8")
+    back = read_ard(path)
+    assert back[text_columns].astype(object).values.tolist() == frame[text_columns].astype(object).values.tolist()
+    pd.testing.assert_series_equal(back["value"], frame["value"], check_names=False)
+
+
+@pytest.fixture
+def formula_study(make_study):
+    """A study whose visit labels, subgroup levels and subject ids look like formulas or numbers."""
+    visit = '=HYPERLINK("http://127.0.0.1:9/x","click")'
+    records = ["SUBJID,VISIT,PARAM,AVAL"]
+    for k, (subject, tier) in enumerate((("@SUM(1+1)", "-1"), ("S2", "+A1"), ("-S3", "-1"), ("S4", "+A1"))):
+        for v, (cgi_s, cgi_i) in zip(("Baseline", visit, "Week 2"), ((5, 4), (4, 3), (3 + k % 2, 2))):
+            records += [f'"{subject}","{v.replace(chr(34), 2 * chr(34))}",CGI-S,{cgi_s}',
+                        f'"{subject}","{v.replace(chr(34), 2 * chr(34))}",CGI-I,{cgi_i}']
+    records.append('S2,-0.5,CGI-S,4')  # a visit not in the plan: a finding whose value is a number
+    records.append('S2,=1+1,CGI-S,4')  # and one whose value is a formula
+    subjects = "SUBJID,TIER,GRM1\n@SUM(1+1),-1,1\nS2,+A1,0\n-S3,-1,1\nS4,+A1,0\n=WEBSERVICE(1),-1,0\n"
+    config = {"visits": {"order": ["Baseline", visit, "Week 2"], "baseline": "Baseline", "endpoint": "Week 2"}}
+    return make_study(config=config, records="\n".join(records) + "\n", subjects=subjects), visit
+
+
+def test_a_run_writes_formula_like_text_quoted_and_reads_it_back(formula_study, tmp_path, capsys, monkeypatch):
+    from trialkit.findings import read_issues
+
+    study, visit = formula_study
+    assert run_hostile(capsys, monkeypatch, study, tmp_path / "out").code == 0
+    ard_text = (tmp_path / "out" / "ard.csv").read_text()
+    issues_text = (tmp_path / "out" / "data_issues.csv").read_text()
+    _cells_are_safe(ard_text, {"value"})
+    _cells_are_safe(issues_text, {"row"})
+    assert "'=HYPERLINK(" in ard_text and ",'+A1," in ard_text and ",-1," in ard_text  # "-1": a number, left alone
+    assert ",'@SUM(1+1)," in ard_text and ",'-S3," in ard_text
+    ard = read_ard(tmp_path / "out" / "ard.csv")
+    assert visit in set(ard["visit"]) and {"+A1", "-1"} <= set(ard["group"]) and "@SUM(1+1)" in set(ard["group"])
+    assert (ard["value"] < 0).any()  # negative numbers stay numbers
+    issues = read_issues(tmp_path / "out" / "data_issues.csv")
+    assert {"=1+1", "-0.5"} <= set(issues["value"]) and "=WEBSERVICE(1)" in set(issues["subject"])
+    assert ",-0.5," in issues_text and ",'=1+1," in issues_text and ",'=WEBSERVICE(1)," in issues_text
+    assert issues["row"].dtype == "Int64"
+
+
 # ---- figures: labels are plain text ------------------------------------------------------------------------
 
 from trialkit.report.figures import draw  # noqa: E402
