@@ -257,3 +257,80 @@ def test_a_run_with_dollar_signs_in_visit_and_measure_names_draws_them(make_stud
     assert run_hostile(capsys, monkeypatch, study, tmp_path / "out").code == 0
     texts = _texts((tmp_path / "out" / "report.html").read_text())
     assert visit in texts and r"$\frac{$" in texts and any(t.startswith("$x^2$") for t in texts)
+
+
+# ---- messages: control characters escaped on the terminal -------------------------------------------------
+
+def test_a_libraries_warning_is_shown_escaped(make_study, capsys, monkeypatch):
+    import warnings
+
+    import trialkit.pipeline
+
+    derive = trialkit.pipeline.derive
+
+    def warning_derive(*args, **kwargs):
+        warnings.warn("Glyph 27 (\x1b[2J) missing from font", UserWarning, stacklevel=1)
+        return derive(*args, **kwargs)
+
+    monkeypatch.setattr(trialkit.pipeline, "derive", warning_derive)
+    monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", "0")
+    outcome = run_cli(capsys, "run", str(make_study()), "-q")
+    assert outcome.code == 0
+    assert "Glyph 27 (\\x1b[2J) missing from font" in outcome.err and "\x1b" not in outcome.err
+
+
+def test_the_traceback_of_an_internal_error_is_shown_escaped(make_study, capsys, monkeypatch):
+    import trialkit.pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bad value '\x1b]0;owned\x07' \u202e")
+
+    monkeypatch.setattr(trialkit.pipeline, "derive", broken)
+    outcome = run_cli(capsys, "run", str(make_study()), "-q")
+    assert outcome.code == 1 and "Traceback" in outcome.err
+    assert "bad value '\\x1b]0;owned\\x07' \\u202e" in outcome.err
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202e]", outcome.err)
+
+
+def test_what_the_render_process_wrote_to_stderr_is_passed_on_escaped(capfd):
+    import subprocess
+    import sys
+    import tempfile
+
+    from trialkit.report.processes import TwoProcessExecutor
+
+    log = tempfile.TemporaryFile()
+    log.write(b"WeasyPrint: ignored declaration 'color: \x1b[31mred' at 3:1\n")
+    process = subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    executor = TwoProcessExecutor(process, log)
+    executor._answered = True
+    executor.close()
+    err = capfd.readouterr().err
+    assert "ignored declaration 'color: \\x1b[31mred' at 3:1" in err and "\x1b" not in err
+
+
+def test_a_hostile_run_fetches_nothing_in_either_process(make_study, tmp_path, capsys, monkeypatch):
+    """Values naming URLs (a measure label, a visit, the title, a subject id) in both executors: no connection
+    reaches the canary server."""
+    canary = Canary()
+    try:
+        from tests.conftest import RECORDS, SUBJECTS
+
+        visit = f'<img src="{canary.url}/v.png"> {{\\field{{\\*\\fldinst INCLUDEPICTURE "{canary.url}/f.png"}}}}'
+        config = {"study": {"id": "T-1", "title": f'<link rel="stylesheet" href="{canary.url}/t.css">'},
+                  "visits": {"order": ["Baseline", visit, "Week 2"], "baseline": "Baseline", "endpoint": "Week 2"},
+                  "measures": {"CGI-S": {"min": 1, "max": 7, "label": f"url({canary.url}/m.png) =IMPORTXML(\"{canary.url}\")"},
+                               "CGI-I": {"min": 1, "max": 7, "responder_max": 2}}}
+        records = RECORDS.replace("Week 1", f'"{visit.replace(chr(34), 2 * chr(34))}"').replace(
+            "S1,", f'"<img src=""{canary.url}/s.png"">",')
+        subjects = SUBJECTS.replace("S1,", f'"<img src=""{canary.url}/s.png"">",')
+        study = make_study(config=config, records=records, subjects=subjects)
+        for render_process in (False, True):
+            out = tmp_path / f"out_{render_process}"
+            assert run_hostile(capsys, monkeypatch, study, out, render_process=render_process, canary=canary).code == 0
+            for rtf in (out / "tables").glob("*.rtf"):
+                words, _ = read_rtf(rtf.read_text())
+                assert words <= RTF_WORDS, (rtf.name, words - RTF_WORDS)
+            _cells_are_safe((out / "ard.csv").read_text(), {"value"})
+    finally:
+        canary.close()

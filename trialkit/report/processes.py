@@ -90,7 +90,9 @@ class TwoProcessExecutor:
             stream.close()
         log = self._read_log()
         if log and self._answered:
-            sys.stderr.write(log)
+            from trialkit.errors import shown_message
+
+            sys.stderr.write(shown_message(log))  # it may quote a study's stylesheet or a label: escaped
 
     def _read_log(self) -> str:
         if self._log.closed:
