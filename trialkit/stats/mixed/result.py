@@ -122,7 +122,9 @@ class MixedModelResult(LinearContrasts):
             vals, vecs = np.linalg.eigh(V)
             keep = vals > vals.max() * 1e-10
             nus = np.array([self._satterthwaite(vecs[:, m] @ L) for m in np.flatnonzero(keep)])
-            E = np.sum(nus[nus > 2] / (nus[nus > 2] - 2))
+            big = nus[nus > 2]
+            with np.errstate(invalid="ignore"):  # an infinite df (a term known exactly) contributes 1
+                E = np.sum(np.where(np.isinf(big), 1.0, big / (big - 2)))
             ddf = 2 * E / (E - q) if E > q else np.inf
             if q == 1:
                 ddf = float(nus[0])
