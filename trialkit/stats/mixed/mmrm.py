@@ -110,6 +110,11 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
                       log_weights=float(np.sum(np.log(w))), n_obs=len(y_w))
     # start: the pairwise-complete covariance of the OLS residuals (unstructured), else their variances
     resid = y_w - X_w @ np.linalg.lstsq(X_w, y_w, rcond=None)[0]
+    if len(np.unique(subjects)) < 2:
+        raise AnalysisError(f"{len(np.unique(subjects))} subject(s): a mixed model needs at least 2")
+    if not np.any(np.abs(resid) > 1e-9 * max(1.0, float(np.max(np.abs(y_w))))):
+        raise AnalysisError("the fixed effects fit every value exactly (for example, every value is the same): "
+                            "no residual variance to estimate")
     wide = np.full((len(starts), t), np.nan)
     wide[subject_index, positions] = resid
     moment = pd.DataFrame(wide).cov(min_periods=2).to_numpy()  # pairwise-complete
