@@ -51,8 +51,9 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     """
     wanted = set(config.analyses)
     analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
-    rows: list[ArdRow] = [*summaries.population(analysed, config), *summaries.disposition(data.values, config),
-                          *summaries.individual(data, config), *summaries.baseline(analysed, config)]
+    head = frame_of([*summaries.population(analysed, config), *summaries.disposition(data.values, config)])
+    individual = summaries.individual(data, config)
+    rows: list[ArdRow] = summaries.baseline(analysed, config)
     for measure, spec in config.measures.items():
         if "descriptive" in wanted:
             rows += summaries.descriptive(_of(data.values, measure), _of(data.change, measure), measure, config)
@@ -68,7 +69,7 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
             rows += models.lmm_rows(data.values, config)
         if "mmrm" in wanted:
             rows += models.mmrm_rows(data.change, config)
-    return frame_of(rows)
+    return pd.concat([head, individual, frame_of(rows)], ignore_index=True)
 
 
 def _of(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
