@@ -154,7 +154,8 @@ def _cells_are_safe(csv_text: str, numeric: set[str]) -> None:
                 assert not cell.startswith(FORMULA_STARTS) or NUMBER.fullmatch(cell), (name, cell)
 
 
-@given(st.lists(st.tuples(*[st.sampled_from(["=1+1", "+A1", "-2", "-x", "@x", "'y", "\t", "a", "", "-0.5"])
+@given(st.lists(st.tuples(*[st.sampled_from(["=1+1", "+A1", "-2", "-x", "@x", "'y", "\t", "a", "", "-0.5", "\r",
+                                              "x\r=1+1", "a\nb", '"q"\r\n'])
                             | st.text(max_size=4) for _ in range(len(ARD_COLUMNS) - 1)],
                           st.floats(allow_nan=True, allow_infinity=False)), max_size=6))
 @settings(max_examples=60, derandomize=True, database=None, deadline=None)
@@ -164,11 +165,32 @@ def test_the_ard_round_trips_exactly_through_ard_csv(tmp_path_factory, rows):
     frame = frame.astype({c: str for c in text_columns}).astype({"value": float})
     written = ard_to_csv(frame)
     _cells_are_safe(written, {"value"})
+    assert "\r" not in _unquoted(written)
     path = tmp_path_factory.mktemp("ard") / "ard.csv"
     path.write_text(written, encoding="utf-8")
     back = read_ard(path)
     assert back[text_columns].astype(object).values.tolist() == frame[text_columns].astype(object).values.tolist()
     pd.testing.assert_series_equal(back["value"], frame["value"], check_names=False)
+
+
+def _unquoted(csv_text: str) -> str:
+    """The CSV text without its quoted fields."""
+    return re.sub(r'"(?:[^"]|"")*"', "", csv_text)
+
+
+def test_a_carriage_return_in_a_cell_cannot_start_a_row():
+    """Python's CSV writer quoted a cell holding a line feed but not one holding a carriage return, where a
+    spreadsheet starts a new row: ``x\r=HYPERLINK(...)`` began a row with a formula."""
+    from trialkit.findings import ISSUE_COLUMNS, issues_to_csv
+
+    ard = pd.DataFrame([["descriptive", "CGI-S", "overall", "all", 'x\r=HYPERLINK("http://x")', "", "n", "", "",
+                         -0.5]], columns=[c for c in ARD_COLUMNS if c != "value"] + ["value"])[ARD_COLUMNS]
+    written = ard_to_csv(ard)
+    assert "\r" not in _unquoted(written) and '"x\r=HYPERLINK(""http://x"")"' in written
+    issues = pd.DataFrame([["warning", "unknown_visit", "records.csv", 3, "VISIT", "1\r@SUM(1)", "S1", "", "", "m"]],
+                          columns=ISSUE_COLUMNS).astype({"row": "Int64"})
+    written = issues_to_csv(issues)
+    assert "\r" not in _unquoted(written) and ',"1\r@SUM(1)",' in written
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trialkit.errors import shown
-from trialkit.safe_csv import neutralise_frame, restore_frame
+from trialkit.safe_csv import csv_text, neutralise_frame, restore_frame
 
 #: how many rows a finding that counts records names before saying how many more
 ROWS_NAMED = 5
@@ -66,7 +66,7 @@ ISSUE_COLUMNS = [f.name for f in fields(DataIssue)]
 def issues_to_csv(issues: pd.DataFrame) -> str:
     """The findings (columns :data:`ISSUE_COLUMNS`) as ``data_issues.csv``; a text cell that a spreadsheet would
     run as a formula (``=...``) starts with a single quote (:mod:`trialkit.safe_csv`), ``row`` is never changed."""
-    return neutralise_frame(issues, numeric=["row"]).to_csv(index=False, lineterminator="\n")
+    return csv_text(neutralise_frame(issues, numeric=["row"]))
 
 
 def read_issues(path) -> pd.DataFrame:

@@ -11,10 +11,15 @@ exactly (``read_ard`` and ``read_issues`` apply it).
 Numbers stay numbers: the numeric columns (``value`` of the ARD, ``row`` of the findings) are never
 changed, and neither is a text cell that is wholly a decimal number (``-0.5``, ``+3``, ``-1e-05``; :data:`NUMBER`),
 which a spreadsheet reads as that number and never as a formula.
+
+A cell holding a carriage return is quoted (:func:`csv_text`), as one holding a line break already was:
+otherwise a spreadsheet starts a new row there, and ``x\r=HYPERLINK(...)`` would begin a row with a formula.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable
 
@@ -76,3 +81,24 @@ def restore_frame(frame: pd.DataFrame, *, numeric: Iterable[str]) -> pd.DataFram
         if quoted.any():
             frame[column] = cells.mask(quoted, text.str.slice(1))
     return frame
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text, records ending in a line feed, as ``DataFrame.to_csv`` writes it; a cell that holds
+    a carriage return is quoted too (Python's CSV writer quotes only the characters of the line ending it
+    writes), so that no spreadsheet starts a row inside it."""
+    text = frame.to_csv(index=False, lineterminator="\n")
+    if "\r" not in text:
+        return text
+    # written again with CR LF record endings (which quote every cell holding CR or LF), read back record by
+    # record, and each record written with the same quoting and a line feed at its end
+    records = csv.reader(io.StringIO(frame.to_csv(index=False, lineterminator="\r\n"), newline=""))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    out = []
+    for record in records:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(record)
+        out.append(buffer.getvalue()[:-2] + "\n")
+    return "".join(out)

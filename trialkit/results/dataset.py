@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trialkit.results.rows import ARD_COLUMNS
-from trialkit.safe_csv import neutralise_frame, restore_frame
+from trialkit.safe_csv import csv_text, neutralise_frame, restore_frame
 
 
 def format_full(value: float) -> str:
@@ -23,7 +23,7 @@ def ard_to_csv(ard: pd.DataFrame) -> str:
     as a formula (``=...``) starts with a single quote (:mod:`trialkit.safe_csv`), ``value`` is never changed."""
     out = neutralise_frame(ard, numeric=["value"])
     out["value"] = out["value"].map(format_full)
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_text(out)
 
 
 def read_ard(path) -> pd.DataFrame:
