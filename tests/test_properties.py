@@ -166,6 +166,7 @@ def mutated_config(draw) -> str:
 
 
 def _study(folder: Path, *, config: str | None = None, records: str = RECORDS, subjects: str = SUBJECTS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "study.yaml").write_text(config if config is not None else yaml.safe_dump(BASE_CONFIG, sort_keys=False),
                                        encoding="utf-8", errors="surrogatepass")
     (folder / "records.csv").write_bytes(records.encode("utf-8", errors="surrogatepass"))
@@ -259,15 +260,28 @@ def _corpus() -> list[Path]:
 
 
 @pytest.mark.parametrize("case", _corpus(), ids=lambda p: p.stem)
-def test_the_regression_corpus(case, tmp_path):
+def test_the_regression_corpus(case, tmp_path, capsys, monkeypatch):
     """Each file holds a study (its study.yaml, records and subjects text, where they differ from the base study
-    of tests/conftest.py), how it was found, what went wrong before, and what happens now: an error whose
-    message holds ``now.error``, or findings of the checks ``now.findings`` (at the rows ``now.rows``)."""
+    of tests/conftest.py; other ``files`` and symbolic ``links`` in its folder, such as its own templates), how
+    it was found, what went wrong before, and what happens now: an error whose message holds ``now.error``, or
+    findings of the checks ``now.findings`` (at the rows ``now.rows``); and, for what only a whole run shows
+    (its templates), ``now.run``: the exit status and what the run prints on stderr."""
+    from tests.helpers import run_hostile
+
     example = json.loads(case.read_text())
-    folder = _study(tmp_path, config=example.get("study.yaml"), records=example.get("records", RECORDS),
+    folder = _study(tmp_path / "study", config=example.get("study.yaml"), records=example.get("records", RECORDS),
                     subjects=example.get("subjects", SUBJECTS))
+    for name, text in example.get("files", {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    for name, target in example.get("links", {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).symlink_to(target)
     check_study(folder)
     expected = example["now"]
+    if "run" in expected:
+        outcome = run_hostile(capsys, monkeypatch, folder, tmp_path / "out")
+        assert outcome.code == expected["run"]["exit"] and expected["run"]["stderr"] in outcome.err, outcome.err
     try:
         config = load_config(folder)
         checked = validate(load_study(config), config)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
+from trialkit.findings import issues_to_csv
 from trialkit.loaders import load_study
 from trialkit.publish import output_folder, publish
 from trialkit.report import render_report
@@ -105,7 +106,7 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
         "report.pdf": report.files["report.pdf"],
         "report.html": report.files["report.html"],
         "ard.csv": ard_to_csv(ard).encode("utf-8"),
-        "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        "data_issues.csv": issues_to_csv(issues).encode("utf-8"),
         **report.files,
     }
     contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents, report.environment))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from trialkit.report.formatting import fmt_ci, fmt_count, fmt_num
+from trialkit.report.plain_text import plain
 from trialkit.report.spec import ForestPlot, MeanPlot, Plot, TrajectoryPlot, WaterfallPlot
 
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442"]
@@ -58,7 +59,9 @@ def _figure(plot: Plot, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = Tru
     """A figure of the report's width with one axes, its margins sized for the labels around it."""
     import matplotlib
 
-    matplotlib.rcParams.update({"svg.hashsalt": "trialkit", "svg.fonttype": "none", "font.size": 8,
+    # labels are text as written, never math or LaTeX (trialkit.report.plain_text)
+    matplotlib.rcParams.update({"text.parse_math": False, "text.usetex": False,
+                                "svg.hashsalt": "trialkit", "svg.fonttype": "none", "font.size": 8,
                                 "font.family": "DejaVu Sans", "axes.spines.top": False,
                                 "axes.spines.right": False, "legend.fontsize": 7})
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, smaller import
@@ -237,5 +240,5 @@ _DRAW = {MeanPlot: _mean_ci, TrajectoryPlot: _trajectories, WaterfallPlot: _wate
 
 
 def draw(plot: Plot) -> str:
-    """SVG text of one plot."""
-    return _svg(_DRAW[type(plot)](plot))
+    """SVG text of one plot, its labels drawn as plain text (:mod:`trialkit.report.plain_text`)."""
+    return _svg(_DRAW[type(plot)](plain(plot)))
