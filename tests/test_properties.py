@@ -27,6 +27,9 @@ from trialkit.config import load_config
 from trialkit.errors import TrialkitError
 from trialkit.loaders import cell_text, load_study
 from trialkit.loaders.readers import cell_texts
+from trialkit.derivations import derive
+from trialkit.results import build_ard
+from trialkit.results.estimability import not_estimable
 from trialkit.validation import validate
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -196,6 +199,10 @@ def check_study(folder: Path) -> None:
         elif check in ("unknown_subject", "subject_without_records"):
             assert set(part.subject) <= set(mine.subject), f"a {check} record whose subject has no finding"
     assert findings.row.dtype == "Int64"
+    if not checked.errors:  # the analyses run on what validation let through, to NE cells at worst
+        ard = build_ard(derive(checked, config), checked.subjects, config)
+        assert set(ard.columns) >= {"analysis", "measure", "stat", "value"}
+        not_estimable(ard)
 
 
 @PROPERTY
@@ -217,6 +224,24 @@ def test_any_mutation_of_the_subjects(subjects):
 def test_any_mutation_of_study_yaml(config):
     with tempfile.TemporaryDirectory() as tmp:
         check_study(_study(Path(tmp), config=config))
+
+
+@settings(PROPERTY, max_examples=15)
+@given(records=mutated_table(RECORDS), subjects=mutated_table(SUBJECTS))
+def test_any_mutation_runs_the_command_to_exit_0_or_2(records, subjects):
+    """The whole command, report included: exit 0 or 2, never a traceback; nothing written when it stops."""
+    from trialkit.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _study(Path(tmp), records=records, subjects=subjects)
+        out = Path(tmp) / "out"
+        try:
+            main(["run", str(folder), "--out", str(out), "--quiet"])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        assert code in (0, 2), f"exit status {code}"
+        assert (out / "report.pdf").is_file() if code == 0 else not out.exists() or not any(out.iterdir())
 
 
 EXCEL_CELL = st.one_of(CELL, st.integers(-10, 10), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
