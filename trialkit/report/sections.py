@@ -86,7 +86,7 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     """The statistical methods section, written from the configuration so it always matches what ran."""
     visits = config.visits
     conf = confidence_label(config.alpha)
-    wanted = set(config.analyses)
+    wanted = set(config.short_analyses)
     labels = config.subjects.labels
     subgroups = ", ".join(labels.get(s, s) for s in config.subjects.subgroups)
     paragraphs = [
@@ -171,7 +171,7 @@ def summary(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, groups
     names = {"descriptive": "descriptive statistics", "paired_t": "paired t-tests",
              "wilcoxon": "Wilcoxon signed-rank tests", "responder": "responder rates", "lmm": "linear mixed models",
              "mmrm": "MMRM"}
-    analyses = ", ".join(names[a] for a in config.analyses)
+    analyses = ", ".join(names[a] for a in config.short_analyses)
     by = f" overall and by {', '.join(groups.label(s) for s in config.subjects.subgroups)}" \
         if config.subjects.subgroups else ""
     return [

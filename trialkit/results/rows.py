@@ -33,6 +33,10 @@ class ArdRow(NamedTuple):
     category: str = ""
     #: the model, covariance structure and df method of a model row, in words; empty elsewhere
     note: str = ""
+    #: the declared analysis (its id in study.yaml) the row belongs to; for every other row the value of ``analysis``
+    analysis_id: str = ""
+    #: the analysis set of the row's subjects (``analysis_sets`` name); empty when none
+    analysis_set: str = ""
 
     def with_stats(self, stats: Iterable[tuple[str, float]]) -> list[ArdRow]:
         """A row per ``(stat, value)``, each with this row's key."""
@@ -44,8 +48,10 @@ ARD_COLUMNS = list(ArdRow._fields)
 
 
 def frame_of(rows: Iterable[ArdRow]) -> pd.DataFrame:
-    """The rows as the ARD's DataFrame: :data:`ARD_COLUMNS`, the contrast as its label, ``value`` float."""
+    """The rows as the ARD's DataFrame: :data:`ARD_COLUMNS`, the contrast as its label, ``value`` float, an empty
+    ``analysis_id`` filled with ``analysis``."""
     ard = pd.DataFrame(list(rows), columns=ARD_COLUMNS)
     ard["contrast"] = [contrast.label if contrast is not None else "" for contrast in ard["contrast"]]
+    ard["analysis_id"] = ard["analysis_id"].where(ard["analysis_id"] != "", ard["analysis"])
     ard["value"] = ard["value"].astype(float)
     return ard
