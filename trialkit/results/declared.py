@@ -111,8 +111,8 @@ class _Analysis:
         """Each of a model's notes (rows left out, what is not estimable, convergence) as a finding."""
         where = f" at {visit}" if visit else ""
         for text in notes:
-            self.findings.append(issues("warning", "analysis_note", 1, measure=self.analysis.measure, visit=visit,
-                                        message=f"analysis {self.analysis.id}{where}: {text}"))
+            self.findings.append(issues("warning", "analysis_note", 1, row=None, measure=self.analysis.measure,
+                                        visit=visit, message=f"analysis {self.analysis.id}{where}: {text}"))
 
     def refuse(self, exc: AnalysisError) -> ConfigError:
         """A model the plan asks for that the data cannot give (a column of the wrong kind, too many comparisons
