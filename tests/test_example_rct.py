@@ -190,8 +190,9 @@ def test_summary_rows_match_r(ard, ref):
 
 
 def test_mmrm_rows_are_mmrm_by_arm_and_match_gls(ard, cgis, ref):
-    options = dict(visit="VISIT", subject="SUBJID", control="Placebo", arms=ARMS, visits=["Week 2", "Week 4", "Week 6"],
-                   baseline="BASE", factors=["TIER"], covariance=("us", "toep", "ar1", "cs"))
+    options = {"visit": "VISIT", "subject": "SUBJID", "control": "Placebo", "arms": ARMS,
+               "visits": ["Week 2", "Week 4", "Week 6"], "baseline": "BASE", "factors": ["TIER"],
+               "covariance": ("us", "toep", "ar1", "cs")}
     kr = mmrm_by_arm(cgis, "CHG", "ARM", df="kenward-roger", **options)
     assert kr.fit.structure == "us" and kr.fit.converged
     for row in kr.lsmeans.itertuples():

@@ -262,6 +262,13 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
     return problems
 
 
+def analysed_visits(analysis: DeclaredAnalysis, config: StudyConfig) -> list[str]:
+    """The visits a declared analysis is run at, in visit order: its ``visits``, or every post-baseline visit."""
+    if analysis.visits == "all":
+        return list(config.visits.post_baseline)
+    return [v for v in config.visits.order if v in analysis.visits]
+
+
 def subject_columns(config: StudyConfig) -> dict[str, str]:
     """The subjects-file columns the plan uses, each with the study.yaml key that names it."""
     wanted: dict[str, str] = {}

@@ -5,10 +5,12 @@ from the ARD rows of each analysis (:mod:`trialkit.results.declared`)."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.plan import DeclaredAnalysis
+from trialkit.plan import DeclaredAnalysis, analysed_visits
 from trialkit.report.arms import AnalysisRows, Arm, Footnotes, arms_of, in_columns, summary_rows
 from trialkit.report.lookup import direction_label
 from trialkit.report.spec import (Block, Column, Count, CountPercent, Figure, Interval, MeanPlot, MeanSD, Number,
@@ -40,11 +42,6 @@ def population_line(analysis: DeclaredAnalysis, config: StudyConfig, n: float) -
     return text + "."
 
 
-def _visits(analysis: DeclaredAnalysis, config: StudyConfig) -> list[str]:
-    chosen = analysis.visits
-    return list(config.visits.post_baseline) if chosen == "all" else [v for v in config.visits.order if v in chosen]
-
-
 class _Builder:
     """What every table of one declared analysis needs."""
 
@@ -53,7 +50,7 @@ class _Builder:
         self.rows = AnalysisRows(ard, analysis.id)
         self.measure = config.measures[analysis.measure]
         self.d = self.measure.decimals
-        self.visits = _visits(analysis, config)
+        self.visits = analysed_visits(analysis, config)
         self.baseline = config.visits.baseline
         self.has_baseline = config.has_baseline(analysis.measure)
         treatment = config.treatment
@@ -242,7 +239,7 @@ def declared_tables(ard: pd.DataFrame, measure: str, config: StudyConfig, conf: 
 
 def _plotted(x) -> float | None:
     """A plotted value: None where not estimable."""
-    return None if x is None or x != x else float(x)
+    return None if x is None or math.isnan(x) else float(x)
 
 
 def declared_figures(ard: pd.DataFrame, measure: str, config: StudyConfig, conf: str) -> list[Figure]:

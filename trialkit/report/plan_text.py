@@ -4,8 +4,7 @@ words written from study.yaml, so that they always say what ran."""
 from __future__ import annotations
 
 from trialkit.config import StudyConfig
-from trialkit.plan import DeclaredAnalysis
-from trialkit.report.declared_tables import _visits
+from trialkit.plan import DeclaredAnalysis, analysed_visits
 from trialkit.results import plan_words, words
 
 CONTRASTS = {"vs_control": "each arm vs the control", "pairwise": "every pair of arms",
@@ -53,7 +52,7 @@ def analysis_paragraph(analysis: DeclaredAnalysis, config: StudyConfig) -> str:
     where = f"{analysis.analysis_set} analysis set" if analysis.analysis_set else "all subjects with records"
     if analysis.select:
         where += f", records with {_conditions(analysis.select)}"
-    text = (f"{analysis.title} ({analysis.id}; {where}; at {', '.join(_visits(analysis, config))}): "
+    text = (f"{analysis.title} ({analysis.id}; {where}; at {', '.join(analysed_visits(analysis, config))}): "
             f"{plan_words.model(analysis, config)}.")
     method = analysis.method
     if method in ("ancova", "anova"):

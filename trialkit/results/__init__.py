@@ -25,12 +25,12 @@ import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
-from trialkit.validation_plan import ARM
 from trialkit.results import summaries
 from trialkit.results.contrasts import Contrast
 from trialkit.results.dataset import ard_to_csv, format_full, read_ard
 from trialkit.results.groups import OVERALL, groups, groups_of, natural_key, subject_population
 from trialkit.results.rows import ARD_COLUMNS, ArdRow, frame_of
+from trialkit.validation_plan import ARM
 
 __all__ = ["ARD_COLUMNS", "OVERALL", "ArdRow", "Contrast", "ard_to_csv", "build_ard", "format_full", "groups",
            "groups_of", "natural_key", "read_ard"]

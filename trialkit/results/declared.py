@@ -45,7 +45,7 @@ from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData, DeclaredData
 from trialkit.errors import AnalysisError, ConfigError, shown
 from trialkit.findings import issues
-from trialkit.plan import ARM, BASELINE, VISIT, DeclaredAnalysis, interaction_parts
+from trialkit.plan import ARM, BASELINE, VISIT, DeclaredAnalysis, analysed_visits, interaction_parts
 from trialkit.results import plan_words
 from trialkit.results.contrasts import Contrast
 from trialkit.results.groups import OVERALL
@@ -80,9 +80,7 @@ class _Analysis:
     @property
     def visits(self) -> list[str]:
         """The analysed visits, in visit order."""
-        chosen = self.analysis.visits
-        return [v for v in self.config.visits.order if v in chosen] if chosen != "all" \
-            else list(self.config.visits.post_baseline)
+        return analysed_visits(self.analysis, self.config)
 
     @property
     def arm_var(self) -> str:
