@@ -97,6 +97,8 @@ def descriptive(values: pd.DataFrame, change: pd.DataFrame, measure: str, config
         for visit in visits.order:
             key = ArdRow("descriptive", measure, group_var, group, visit)
             rows += key.with_stats(summarize(part.loc[part["visit"] == visit, "value"], alpha=alpha).stats())
+    if not config.has_baseline(measure):  # a rating of change, or no baseline visit: no change from it
+        return rows
     for group_var, group, part in groups(change, config):
         for visit in visits.post_baseline:
             key = ArdRow("change", measure, group_var, group, visit, Contrast.change(visit, visits.baseline))
