@@ -81,9 +81,10 @@ def test_an_empty_arm_by_site_cell_gives_ne_and_a_finding(make_study, capsys, tm
     assert "LS mean (SE) [1]" in table and "NE (NE)" in table
 
 
-def test_an_mmrm_that_does_not_converge_gives_ne_and_a_finding(make_study, capsys, tmp_path):
+def test_an_mmrm_that_cannot_be_fitted_gives_ne_and_findings(make_study, capsys, tmp_path):
     mmrm = {"id": "mm", "method": "mmrm", "measure": "CGI-S", "covariates": ["baseline"], "analysis_set": "Efficacy"}
-    # every subject of an arm changes by the same whole amount: no residual variance, no maximum of the likelihood
+    # every subject of an arm changes by the same whole amount: no residual variance, so no covariance structure
+    # of the chain can be fitted
     study = _study(make_study, ["Placebo", "Active"], noise=False, analyses=[mmrm],
                    models={"mmrm": {"covariance": "us", "fallback": ["cs"]}})
     ard, issues = _run(capsys, study, tmp_path)
@@ -91,8 +92,12 @@ def test_an_mmrm_that_does_not_converge_gives_ne_and_a_finding(make_study, capsy
     assert len(rows) and rows.value.isna().all()
     assert "NOT ESTIMATED" in rows.note.iat[0]
     notes = issues[issues.check == "analysis_note"].message.tolist()
-    assert any("analysis mm: " in m and "did not converge" in m for m in notes), notes
-    assert any("compound symmetry covariance not used" in m or "cs covariance not used" in m for m in notes), notes
+    assert len(notes) == 1 and notes[0].startswith("analysis mm: the model could not be fitted: no covariance "
+                                                   "structure could be fitted: us: ")
+    assert "cs: " in notes[0] and "no residual variance" in notes[0]
+    # and each estimate it could not give, named once (trialkit.results.estimability)
+    cells = issues[issues.check == "not_estimable"].message.tolist()
+    assert "mmrm mm, CGI-S, Week 1, Placebo: not estimable from these data (n = 4); shown as NE" in cells
 
 
 def test_holm_adjusts_every_comparison_the_analysis_reports(make_study, capsys, tmp_path):

@@ -14,6 +14,7 @@ from trialkit.loaders import load_study
 from trialkit.publish import output_folder, publish
 from trialkit.report import render_report
 from trialkit.results import ard_to_csv, build_ard
+from trialkit.results.estimability import not_estimable
 from trialkit.validation import ValidatedStudy, validate
 
 Progress = Callable[[str], None]
@@ -96,7 +97,7 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     progress("analysing")
     model_findings: list[pd.DataFrame] = []
     ard = build_ard(derived, checked.subjects, config, findings=model_findings)
-    issues = pd.concat([checked.issues_frame(), *model_findings], ignore_index=True)
+    issues = pd.concat([checked.issues_frame(), *model_findings, not_estimable(ard)], ignore_index=True)
     manifest = manifests.build(config)
     progress("rendering report")
     report = render_report(ard, issues, config, manifest, executor=executor)

@@ -21,6 +21,21 @@ _CHAR = 0.066  # inches: a generous average character width of DejaVu Sans at 8 
 _LINE = 0.14  # inches: a line of 8 pt text
 
 
+#: the most characters a label shows in a legend or beside a forest plot's rows (the tables show it whole)
+LABEL_CHARS = 32
+
+
+def _short(label: str) -> str:
+    """A label cut to :data:`LABEL_CHARS` characters, with an ellipsis where it was cut."""
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "\u2026"
+
+
+def _legend_columns(labels: list[str], most: int) -> int:
+    """How many legend entries fit side by side across the figure (each a marker and its label)."""
+    widest = max((len(_short(label)) for label in labels), default=1) + 5
+    return max(1, min(most, len(labels), int(WIDTH / (_CHAR * widest))))
+
+
 def _level_colour(k: int) -> str:
     return OKABE_ITO[(k + 1) % len(OKABE_ITO)]
 
@@ -59,7 +74,8 @@ def _figure(plot: Plot, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = Tru
 
 
 def _legend(fig, handles, ncols: int) -> None:
-    fig.legend(handles=handles, frameon=False, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, 1.0))
+    fig.legend(handles=handles, labels=[_short(h.get_label()) for h in handles], frameon=False, ncols=ncols,
+               loc="upper center", bbox_to_anchor=(0.5, 1.0))
 
 
 _SVG = "http://www.w3.org/2000/svg"
@@ -99,7 +115,7 @@ def _nan(values):
 
 def _mean_ci(plot: MeanPlot):
     series, visits = plot.series, plot.visits
-    ncols = min(len(series), 4)
+    ncols = _legend_columns([s.label for s in series], 4)
     fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=-(-len(series) // ncols))
     step = 0.08
     handles = []
@@ -130,7 +146,8 @@ def _trajectories(plot: TrajectoryPlot):
     from matplotlib.lines import Line2D
 
     levels = plot.levels
-    fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=1 if levels else 0)
+    ncols = _legend_columns(list(levels), len(levels))
+    fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=-(-len(levels) // ncols) if levels else 0)
     subjects = plot.subjects
     shifts = _offsets(len(subjects), plot.jitter)
     lines = LineCollection([[(x, y + d) for x, y in zip(s.x, s.y)] for s, d in zip(subjects, shifts)],
@@ -142,7 +159,7 @@ def _trajectories(plot: TrajectoryPlot):
     ax.set_xlabel(plot.xlabel)
     if levels:
         _legend(fig, [Line2D([], [], color=_level_colour(k), label=level) for k, level in enumerate(levels)],
-                len(levels))
+                ncols)
     return fig
 
 
@@ -151,8 +168,9 @@ def _waterfall(plot: WaterfallPlot):
 
     values, levels = plot.values, plot.levels
     label_chars = max(map(len, plot.subjects), default=0)
+    ncols = _legend_columns(list(levels), len(levels))
     fig, ax = _figure(plot, ylabel=plot.ylabel, xtick_lines=label_chars * 0.35 if plot.subjects else 0.3,
-                      legend_rows=1 if levels else 0)
+                      legend_rows=-(-len(levels) // ncols) if levels else 0)
     x = range(len(values))
     colours = [_level_colour(k) for k in plot.level_of_bar] if plot.level_of_bar else None
     if colours is not None:
@@ -177,13 +195,13 @@ def _waterfall(plot: WaterfallPlot):
     ax.set_xlim(-0.6, len(values) - 0.4)
     ax.set_xlabel(plot.xlabel)
     if levels:
-        _legend(fig, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], len(levels))
+        _legend(fig, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], ncols)
     return fig
 
 
 def _forest(plot: ForestPlot):
     rows = plot.rows
-    labels = [r.label for r in rows]
+    labels = [_short(r.label) for r in rows]
     d = plot.decimals
     texts = [(fmt_count(r.n) if r.n is not None else "", fmt_num(r.estimate, d), fmt_ci(r.lower, r.upper, d))
              for r in rows]

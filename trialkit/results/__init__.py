@@ -69,8 +69,9 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig, *
         data = _of_subjects(data, chosen, config)
     analysed = (subjects if chosen is None else chosen)
     analysed = analysed[analysed["subject"].isin(set(data.values["subject"]))]
-    rows: list[ArdRow] = [*summaries.population(analysed, config), *summaries.disposition(data.values, config),
-                          *summaries.individual(data, config), *summaries.baseline(analysed, config)]
+    head = frame_of([*summaries.population(analysed, config), *summaries.disposition(data.values, config)])
+    individual = summaries.individual(data, config)
+    rows: list[ArdRow] = summaries.baseline(analysed, config)
     for measure, spec in config.measures.items():
         if "descriptive" in wanted:
             rows += summaries.descriptive(_of(data.values, measure), _of(data.change, measure), measure, config)
@@ -86,9 +87,10 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig, *
             rows += models.lmm_rows(data.values, config)
         if "mmrm" in wanted:
             rows += models.mmrm_rows(data.change, config)
+    short = pd.concat([head, individual, frame_of(rows)], ignore_index=True)
     if config.subjects.analysis_set is not None:
-        rows = [row._replace(analysis_set=config.subjects.analysis_set) for row in rows]
-    return frame_of(rows + declared_rows(data, config, findings))
+        short["analysis_set"] = config.subjects.analysis_set
+    return pd.concat([short, frame_of(declared_rows(data, config, findings))], ignore_index=True)
 
 
 def _of(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
