@@ -65,7 +65,8 @@ def test_ard_contract(ard, example_run):
     columns = list(pd.read_csv(example_run / "ard.csv", nrows=0).columns)
     # the contract: these columns in this order (new ones may only be appended)
     assert columns == ["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "value", "category",
-                       "note"]
+                       "note", "analysis_id", "analysis_set"]
+    assert (ard.analysis_id == ard.analysis).all() and (ard.analysis_set == "").all()  # no declared analyses
     assert set(ard.stat) <= STATS
     assert set(ard.analysis) == {"population", "disposition", "baseline", "individual", "descriptive", "change",
                                  "paired_t", "wilcoxon", "responder", "lmm", "mmrm"}

@@ -154,3 +154,15 @@ def test_a_study_without_a_baseline_visit(make_study, capsys):
     assert "analyses.0: paired_t compares visits with the baseline, and no measure has one" in err
     err = _error(capsys, _study(make_study, records=records, visits=visits, analyses=[ANCOVA]))
     assert "analyses.0.response: CGI-S has no baseline, so no change from it: use response: value" in err
+
+
+def test_without_a_baseline_visit_the_short_form_has_no_change_rows(make_study):
+    from trialkit.results import build_ard
+
+    records = "\n".join(line for line in RECORDS.splitlines() if ",Baseline," not in line) + "\n"
+    visits = {"order": ["Week 1", "Week 2"], "baseline": None, "endpoint": "Week 2"}
+    config, checked = check_study(_study(make_study, records=records, visits=visits, analyses=["descriptive"]))
+    ard = build_ard(derive(checked, config), checked.subjects, config)
+    assert "change" not in set(ard.analysis)
+    values = ard[(ard.analysis == "descriptive") & (ard.group_var == "overall") & (ard.stat == "n")]
+    assert dict(zip(values.visit, values.value)) == {"Week 1": 4, "Week 2": 4}  # every subject is in an arm

@@ -30,7 +30,7 @@ def _individual(n: int) -> pd.DataFrame:
                          str(1 + i % 3), ""))
         rows.append(("individual", "CGI-S", "subject", f"S{i:04d}", "Week 5", CHANGE.label, "change",
                      -float(i % 3), str(1 + i % 3), ""))
-    return pd.DataFrame(rows, columns=ARD_COLUMNS)
+    return pd.DataFrame(rows, columns=ARD_COLUMNS[:len(rows[0])])
 
 
 def _waterfall(n: int, groups):

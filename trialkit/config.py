@@ -139,18 +139,12 @@ class SubjectsSpec(_Strict):
     subgroups: list[str] = []
     arm: str | None = None
     covariates: list[str] = []
-    #: how the report names these columns, e.g. ``{SITEGR1: "Pooled site"}``; a column without one is named as
-    #: in the file
+    #: how the report names these columns (and the factors, covariates and strata of the plan), e.g.
+    #: ``{SITEGR1: "Pooled site"}``; a column without one is named as in the file
     labels: dict[str, str] = {}
-
-    @model_validator(mode="after")
-    def _labels_name_known_columns(self) -> SubjectsSpec:
-        known = [*self.genotype_flags, *self.subgroups, *([self.arm] if self.arm else []), *self.covariates]
-        unknown = [name for name in self.labels if name not in known]
-        if unknown:
-            raise ValueError(f"labels given for {unknown}, which are not among the genotype flags, subgroups, arm "
-                             f"or covariates {known}")
-        return self
+    #: the analysis set (a name under ``analysis_sets``) of the subject tables (population, disposition, baseline
+    #: characteristics) and of the short-form analyses; default: every subject with records
+    analysis_set: str | None = None
 
 
 class MmrmOptions(_Strict):

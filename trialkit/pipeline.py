@@ -96,8 +96,9 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     progress("deriving baseline and change")
     derived = derive(checked, config)
     progress("analysing")
-    ard = build_ard(derived, checked.subjects, config)
-    issues = pd.concat([checked.issues_frame(), not_estimable(ard)], ignore_index=True)
+    model_findings: list[pd.DataFrame] = []
+    ard = build_ard(derived, checked.subjects, config, findings=model_findings)
+    issues = pd.concat([checked.issues_frame(), *model_findings, not_estimable(ard)], ignore_index=True)
     manifest = manifests.build(config)
     progress("rendering report")
     report = render_report(ard, issues, config, manifest, executor=executor)

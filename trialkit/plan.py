@@ -36,6 +36,8 @@ SHORT_ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mm
 METHODS = ("ancova", "anova", "mmrm", "cmh", "responder", "descriptive")
 #: the names a model term may use besides data columns
 BASELINE, ARM, VISIT = "baseline", "arm", "visit"
+#: the ARD's own analysis names: a declared analysis's id must differ from them (its rows are found by id)
+RESERVED_IDS = frozenset({"population", "disposition", "baseline", "individual", "change", *SHORT_ANALYSES})
 
 
 class _Strict(BaseModel):
@@ -116,8 +118,9 @@ class DeclaredAnalysis(_Strict):
     df: DfMethod | None = None
     #: mmrm only: LS means averaged over the visits as well
     visit_average: bool = False
-    #: cmh only: the stratification factor and the scores of the response categories
+    #: cmh and responder: the stratification factor (responder: of the CMH test of each arm vs control)
     strata: str | None = None
+    #: cmh only: the scores of the response categories
     scores: Literal["table", "rank", "ridit", "modridit"] = "table"
     #: responder only: the responder threshold (default: the measure's responder_max) and the CI of the difference
     responder_max: float | None = None
@@ -138,8 +141,10 @@ class DeclaredAnalysis(_Strict):
             raise ValueError(f"factors, covariates and interactions belong to model methods, not {method}")
         if method != "mmrm" and (self.covariance or self.df or self.visit_average):
             raise ValueError("covariance, df and visit_average are options of method mmrm")
-        if method != "cmh" and (self.strata is not None or self.scores != "table"):
-            raise ValueError("strata and scores are options of method cmh")
+        if method not in ("cmh", "responder") and self.strata is not None:
+            raise ValueError("strata is an option of methods cmh and responder")
+        if method != "cmh" and self.scores != "table":
+            raise ValueError("scores is an option of method cmh")
         if method != "responder" and (self.responder_max is not None or self.difference_ci != "newcombe"):
             raise ValueError("responder_max and difference_ci are options of method responder")
         if method == "cmh" and self.strata is None:
@@ -149,6 +154,12 @@ class DeclaredAnalysis(_Strict):
             parts = interaction_parts(term)
             if len(parts) < 2 or any(p not in named for p in parts):
                 raise ValueError(f"interaction {term!r} must join two or more of: {sorted(named)}")
+            if method == "mmrm" and sorted(parts) not in ([ARM, VISIT], [BASELINE, VISIT]):
+                raise ValueError(f"interaction {term!r}: an mmrm has arm*visit (always) and baseline*visit (when "
+                                 "asked); other interactions are not fitted by method mmrm")
+            if method in ("ancova", "anova") and VISIT in parts:
+                raise ValueError(f"interaction {term!r}: an {method} is fitted at each visit apart, so visit is not "
+                                 "a term of it")
         reserved = {"subject", "visit", "value", "base", "change", "response", "arm", "arm_dose"}
         taken = sorted(reserved & {*self.factors, *self.covariates, *([self.strata] if self.strata else [])})
         if taken:
@@ -197,6 +208,16 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
     treatment = config.treatment
     if config.subjects.arm and treatment and treatment.source == "subjects" and config.subjects.arm != treatment.arm:
         problems.append(("treatment.arm", f"{treatment.arm!r} differs from subjects.arm {config.subjects.arm!r}; give one"))
+    spec = config.subjects
+    known = [*spec.genotype_flags, *spec.subgroups, *([spec.arm] if spec.arm else []), *spec.covariates,
+             *(c for c in subject_columns(config) if c not in spec.covariates)]
+    unknown = [name for name in spec.labels if name not in known]
+    if unknown:
+        problems.append(("subjects.labels", f"labels given for {unknown}, which are not among the genotype flags, "
+                         f"subgroups, arm, covariates or columns of the plan {known}"))
+    if spec.analysis_set is not None and spec.analysis_set not in config.analysis_sets:
+        problems.append(("subjects.analysis_set", f"{spec.analysis_set!r} is not under analysis_sets: "
+                         f"{list(config.analysis_sets)}"))
     seen: set[str] = set()
     with_baseline = [m for m in config.measures if config.has_baseline(m)]
     for k, item in enumerate(config.analyses):
@@ -208,6 +229,9 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
             continue
         if item.id in seen or item.id in short:
             problems.append((f"{key}.id", f"{item.id!r} is used twice; each analysis needs its own id"))
+        elif item.id in RESERVED_IDS:
+            problems.append((f"{key}.id", f"{item.id!r} is the name of rows trialkit makes itself (analysis "
+                             f"{item.id} in ard.csv); choose another id"))
         seen.add(item.id)
         if item.measure not in config.measures:
             problems.append((f"{key}.measure", f"{item.measure!r} is not under measures: {list(config.measures)}"))
@@ -236,6 +260,13 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
             problems.append((f"{key}.responder_max", f"method responder needs a threshold: responder_max here or "
                              f"under measures.{item.measure}"))
     return problems
+
+
+def analysed_visits(analysis: DeclaredAnalysis, config: StudyConfig) -> list[str]:
+    """The visits a declared analysis is run at, in visit order: its ``visits``, or every post-baseline visit."""
+    if analysis.visits == "all":
+        return list(config.visits.post_baseline)
+    return [v for v in config.visits.order if v in analysis.visits]
 
 
 def subject_columns(config: StudyConfig) -> dict[str, str]:

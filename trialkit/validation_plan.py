@@ -68,6 +68,8 @@ def check_plan(records: pd.DataFrame, subjects: pd.DataFrame, config: StudyConfi
             member &= subjects[column].isin(allowed).to_numpy()
         subjects[f"set:{name}"] = member
         users = [a.id for a in config.declared if a.analysis_set == name]
+        if config.subjects.analysis_set == name:
+            users.append("the subject tables and short-form analyses")
         out = subjects[~member & with_records]
         if users and len(out):
             rule = "; ".join(f"{c} must be one of {listed(v)}" for c, v in conditions.items())

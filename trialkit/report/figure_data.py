@@ -123,8 +123,8 @@ def figures_of(ard: pd.DataFrame, groups: Groups, name: str, config: StudyConfig
         coloured = f", coloured by {groups.label(subgroup)}" if subgroup else ""
         n_subjects = individual["group"].nunique()
         if n_subjects <= MAX_TRAJECTORIES:
-            plot = trajectories(ard, groups, name, visits.order, direction=direction, subgroup=subgroup,
-                                decimals=decimals)
+            rated = visits.order if config.has_baseline(name) else visits.post_baseline  # CGI-I: none at baseline
+            plot = trajectories(ard, groups, name, rated, direction=direction, subgroup=subgroup, decimals=decimals)
             jitter = (f" Scores are whole numbers: each subject's line is shifted up or down by a fixed amount of at "
                       f"most {plot.jitter:g} so that lines on the same scores can be told apart.") if plot.jitter else ""
             out.append(Figure("", f"{name}: individual subjects over visits{coloured}",
@@ -134,10 +134,11 @@ def figures_of(ard: pd.DataFrame, groups: Groups, name: str, config: StudyConfig
             out.append(Figure("", f"{name}: individual subjects over visits",
                               f"Not drawn: {n_subjects} subjects are more lines than a page shows readably (limit "
                               f"{MAX_TRAJECTORIES}). Each subject's values are in ard.csv (analysis individual).", None))
-        out.append(Figure("", f"{name}: change from {visits.baseline} to {visits.endpoint} per subject{coloured}",
-                          f"Subjects with observed {visits.baseline} and {visits.endpoint} values, sorted by change; "
-                          "a subject without change is drawn as a short line at 0.",
-                          waterfall(ard, groups, name, contrast=endpoint, direction=direction, subgroup=subgroup)))
+        if config.has_baseline(name):
+            out.append(Figure("", f"{name}: change from {visits.baseline} to {visits.endpoint} per subject{coloured}",
+                              f"Subjects with observed {visits.baseline} and {visits.endpoint} values, sorted by change; "
+                              "a subject without change is drawn as a short line at 0.",
+                              waterfall(ard, groups, name, contrast=endpoint, direction=direction, subgroup=subgroup)))
     for analysis, visit, what in (("mmrm", visits.endpoint, "MMRM LS mean change"),
                                   ("paired_t", "", "mean change (paired t)")):
         rows = ard[(ard["analysis"] == analysis) & (ard["measure"] == name) & (ard["visit"] == visit)

@@ -67,8 +67,8 @@ class Groups:
 
 
 def population(ard: pd.DataFrame) -> dict[tuple[str, str], float]:
-    """(group_var, group) -> subjects with analysable records."""
-    counts = ard[(ard["analysis"] == "population") & (ard["stat"] == "n")]
+    """(group_var, group) -> subjects with analysable records (not those of an analysis set, ``category``)."""
+    counts = ard[(ard["analysis"] == "population") & (ard["stat"] == "n") & (ard["category"] == "")]
     return {(gv, g): n for gv, g, n in zip(*columns(counts, "group_var", "group", "value"))}
 
 

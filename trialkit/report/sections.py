@@ -8,6 +8,8 @@ import json
 import pandas as pd
 
 from trialkit.config import StudyConfig
+from trialkit.report import plan_text
+from trialkit.report.arms import subject_columns, subjects_line
 from trialkit.report.lookup import Groups, columns, confidence_label
 from trialkit.report.spec import (Block, Column, Count, CountPercent, Listing, ListingGroup, MeanSD, Number,
                                   Provenance, Range, Row, Table, Text)
@@ -19,13 +21,16 @@ NAN = float("nan")
 
 
 def subject_tables(ard: pd.DataFrame, config: StudyConfig, groups: Groups) -> list[Table]:
-    """Analysis population, disposition and baseline characteristics, one column per group, unnumbered."""
-    keys = list(groups.population)
-    group_columns = tuple(groups.column(gv, g) for gv, g in keys)
-    every_subject = "All subjects in the subjects file with at least one analysable record."
-    tables = [Table("", "Analysis population", every_subject, "Group", (Column("Subjects with analysable records"),),
-                    (Block("", tuple(Row((Text(groups.name(gv, g)), Count(n))) for (gv, g), n in groups.population.items())),),
-                    ("A subject is analysable with at least one record used by an analysis.",))]
+    """Analysis population, disposition and baseline characteristics, one column per group (with a treatment: per
+    arm), unnumbered."""
+    keys, group_columns = subject_columns(ard, config, groups)
+    every_subject = subjects_line(config)
+    if config.treatment is None:
+        tables = [Table("", "Analysis population", every_subject, "Group", (Column("Subjects with analysable records"),),
+                        (Block("", tuple(Row((Text(groups.name(gv, g)), Count(n))) for (gv, g), n in groups.population.items())),),
+                        ("A subject is analysable with at least one record used by an analysis.",))]
+    else:
+        tables = [population_by_arm(ard, config, keys, group_columns, every_subject)]
     part = ard[ard["analysis"] == "disposition"]
     disp = {(gv, g, visit): value for gv, g, visit, value in zip(*columns(part, "group_var", "group", "visit", "value"))}
     if disp:
@@ -63,6 +68,22 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, groups: Groups) -> li
     return tables
 
 
+def population_by_arm(ard: pd.DataFrame, config: StudyConfig, keys, group_columns, every_subject: str) -> Table:
+    """Subjects per arm, and of them those in each analysis set."""
+    part = ard[(ard["analysis"] == "population") & (ard["stat"] == "n")]
+    n = {(gv, g, category): value for gv, g, category, value in zip(*columns(part, "group_var", "group", "category",
+                                                                            "value"))}
+    rows = [Row((Text("Subjects with analysable records"), *(Count(n.get((*key, ""), NAN)) for key in keys)))]
+    for name, conditions in config.analysis_sets.items():
+        where = "; ".join(f"{c} in {', '.join(v)}" for c, v in conditions.items())
+        rows.append(Row((Text(f"{name} analysis set ({where})"), *(
+            CountPercent(n.get((*key, name), NAN), n.get((*key, name), NAN) / n[(*key, "")] if n.get((*key, ""))
+                         else NAN) for key in keys))))
+    return Table("", "Analysis population and analysis sets", every_subject, "Subjects", group_columns,
+                 (Block("", tuple(rows)),), ("n (%): subjects of the arm in the analysis set; percentages of the "
+                                              "arm's N.",))
+
+
 LISTING_COLUMNS = ("Severity", "Check", "File", "Row", "Column", "Value", "Subject", "Visit", "Measure", "Finding")
 
 
@@ -86,15 +107,16 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     """The statistical methods section, written from the configuration so it always matches what ran."""
     visits = config.visits
     conf = confidence_label(config.alpha)
-    wanted = set(config.analyses)
+    wanted = set(config.short_analyses)
     labels = config.subjects.labels
     subgroups = ", ".join(labels.get(s, s) for s in config.subjects.subgroups)
     paragraphs = [
-        f"Visits: {', '.join(visits.order)}; baseline {visits.baseline}, endpoint {visits.endpoint}. Analyses use "
+        f"Visits: {', '.join(visits.order)}; {_baseline_words(config)}, endpoint {visits.endpoint}. Analyses use "
         "observed cases; no value is imputed. Every record not used by an analysis is listed in Listing 16.2.1.",
-        f"Each analysis is shown for all subjects and within each level of {subgroups}." if subgroups else
-        "Each analysis is shown for all subjects.",
     ]
+    if config.short_analyses:
+        paragraphs.append(f"Each analysis is shown for all subjects and within each level of {subgroups}." if subgroups
+                          else "Each analysis is shown for all subjects.")
     if "descriptive" in wanted:
         paragraphs.append(f"Descriptive statistics of the values and of the change from {visits.baseline} at each "
                           f"visit: n, mean, SD, SE, median, quartiles (SAS QNTLDEF=5), min, max and the t-based {conf} "
@@ -122,10 +144,15 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     if subgroups and ("lmm" in wanted or "mmrm" in wanted):
         paragraphs.append("Subgroup effects come from models with the visit x subgroup interaction; p-values are "
                           "Holm-adjusted across the levels of each subgroup.")
+    paragraphs += plan_text.methods(config)
     software = manifest.get("software", {})
     if software:
         paragraphs.append("Software: " + ", ".join(f"{k} {v}" for k, v in software.items()) + ".")
     return paragraphs
+
+
+def _baseline_words(config: StudyConfig) -> str:
+    return f"baseline {config.visits.baseline}" if config.visits.baseline is not None else "no baseline visit"
 
 
 def compact_json(value, indent: str = "") -> str:
@@ -171,13 +198,18 @@ def summary(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, groups
     names = {"descriptive": "descriptive statistics", "paired_t": "paired t-tests",
              "wilcoxon": "Wilcoxon signed-rank tests", "responder": "responder rates", "lmm": "linear mixed models",
              "mmrm": "MMRM"}
-    analyses = ", ".join(names[a] for a in config.analyses)
+    analyses = ", ".join(names[a] for a in config.short_analyses)
     by = f" overall and by {', '.join(groups.label(s) for s in config.subjects.subgroups)}" \
         if config.subjects.subgroups else ""
+    arms = ""
+    if config.treatment is not None:
+        counts = [f"{g} {n:.0f}" for (gv, g), n in groups.population.items() if gv == config.treatment.arm]
+        arms = f" Subjects per arm: {', '.join(counts)}."
     return [
         f"{n_subjects} subjects with analysable records; measures {measures}; visits {', '.join(visits.order)} "
-        f"(baseline {visits.baseline}, endpoint {visits.endpoint}).",
-        f"Analyses{by}: {analyses}.",
+        f"({_baseline_words(config)}, endpoint {visits.endpoint}).{arms}",
+        *([f"Analyses{by}: {analyses}."] if analyses else []),
+        *([plan_text.summary(config)] if config.declared else []),
         f"Data findings: {int((issues['severity'] == 'warning').sum()) if len(issues) else 0} "
         "(listed, with what each excludes, in Listing 16.2.1 and data_issues.csv).",
     ]

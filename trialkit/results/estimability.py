@@ -22,10 +22,12 @@ def not_estimable(ard: pd.DataFrame) -> pd.DataFrame:
     """One warning (check ``not_estimable``, columns :data:`trialkit.findings.ISSUE_COLUMNS`) per analysis
     row key -- analysis, measure, group, visit, contrast -- whose estimate, proportion, statistic or p-value
     is empty, and per model that could not be fitted (stat ``converged`` = 0, "not fitted" in its note)."""
+    if "analysis_id" not in ard:  # an ARD written before the column was added
+        ard = ard.assign(analysis_id=ard["analysis"])
     analysed = ~ard["analysis"].isin(DESCRIPTIVE)
     empty = analysed & ard["stat"].isin(ESTIMATES) & ard["value"].isna()
     unfitted = analysed & (ard["stat"] == "converged") & (ard["value"] == 0) & ard["note"].str.startswith("not fitted")
-    keys = ["analysis", "measure", "group_var", "group", "visit", "contrast"]
+    keys = ["analysis", "measure", "group_var", "group", "visit", "contrast", "analysis_id"]
     rows = ard[empty | unfitted].drop_duplicates(keys)
     if rows.empty:
         return issues("warning", CHECK, 0)
@@ -38,7 +40,7 @@ def not_estimable(ard: pd.DataFrame) -> pd.DataFrame:
 
 
 def _message(row, n: float | None) -> str:
-    where = [row.analysis]
+    where = [row.analysis if row.analysis_id == row.analysis else f"{row.analysis} {row.analysis_id}"]
     if row.measure:
         where.append(row.measure)
     if row.group_var not in ("overall", "") or row.group not in ("all", ""):

@@ -33,6 +33,10 @@ class ArdRow(NamedTuple):
     category: str = ""
     #: the model, covariance structure and df method of a model row, in words; empty elsewhere
     note: str = ""
+    #: the declared analysis (its id in study.yaml) the row belongs to; for every other row the value of ``analysis``
+    analysis_id: str = ""
+    #: the analysis set of the row's subjects (``analysis_sets`` name); empty when none
+    analysis_set: str = ""
 
     def with_stats(self, stats: Iterable[tuple[str, float]]) -> list[ArdRow]:
         """A row per ``(stat, value)``, each with this row's key."""
@@ -52,6 +56,8 @@ def rows_frame(analysis: str, **columns) -> pd.DataFrame:
     data = {}
     for name in ARD_COLUMNS:
         value = analysis if name == "analysis" else columns.get(name, ArdRow._field_defaults.get(name))
+        if name == "analysis_id" and isinstance(value, str) and value == "":
+            value = analysis  # as frame_of fills it
         if name == "contrast":
             value = value.label if value is not None else ""
         data[name] = value.to_numpy() if isinstance(value, pd.Series) else [value] * n
@@ -61,8 +67,10 @@ def rows_frame(analysis: str, **columns) -> pd.DataFrame:
 
 
 def frame_of(rows: Iterable[ArdRow]) -> pd.DataFrame:
-    """The rows as the ARD's DataFrame: :data:`ARD_COLUMNS`, the contrast as its label, ``value`` float."""
+    """The rows as the ARD's DataFrame: :data:`ARD_COLUMNS`, the contrast as its label, ``value`` float, an empty
+    ``analysis_id`` filled with ``analysis``."""
     ard = pd.DataFrame(list(rows), columns=ARD_COLUMNS)
     ard["contrast"] = [contrast.label if contrast is not None else "" for contrast in ard["contrast"]]
+    ard["analysis_id"] = ard["analysis_id"].where(ard["analysis_id"] != "", ard["analysis"])
     ard["value"] = ard["value"].astype(float)
     return ard

@@ -8,21 +8,26 @@ import pandas as pd
 from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
 from trialkit.results.contrasts import Contrast
-from trialkit.results.groups import groups, natural_key
+from trialkit.results.groups import groups, natural_key, subject_groups
 from trialkit.results.rows import ArdRow, rows_frame
 from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
 
 
 def population(analysed: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
-    """Subjects per group."""
-    return [ArdRow("population", group_var=gv, group=g, stat="n", value=float(len(rows)))
-            for gv, g, rows in groups(analysed, config)]
+    """Subjects per group (and per arm of the plan), and of them the subjects in each analysis set (``category``:
+    the set's name)."""
+    rows = []
+    for gv, g, part in subject_groups(analysed, config):
+        rows.append(ArdRow("population", group_var=gv, group=g, stat="n", value=float(len(part))))
+        rows += [ArdRow("population", group_var=gv, group=g, stat="n", value=float(part[f"set:{name}"].sum()),
+                        category=name) for name in config.analysis_sets]
+    return rows
 
 
 def disposition(values: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
-    """Subjects with at least one analysable record at each visit, per group."""
+    """Subjects with at least one analysable record at each visit, per group (and per arm of the plan)."""
     rows = []
-    for group_var, group, part in groups(values, config):
+    for group_var, group, part in subject_groups(values, config):
         seen = part.groupby("visit")["subject"].nunique()
         rows += [ArdRow("disposition", group_var=group_var, group=group, visit=visit, stat="n",
                         value=float(seen.get(visit, 0))) for visit in config.visits.order]
@@ -48,10 +53,13 @@ def individual(data: AnalysisData, config: StudyConfig) -> pd.DataFrame:
 
 def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
     """Genotype flags (subjects with the flag), subgroups and categorical covariates (subjects per level),
-    numeric covariates (descriptive statistics), per group. Proportions are of the group's N."""
+    numeric covariates (descriptive statistics), per group (and per arm of the plan). Proportions are of the
+    group's N. A covariate declared under ``variables`` is summarised as declared (a categorical site code is
+    counted per level); an undeclared one is numeric when every value is a number."""
     spec = config.subjects
+    shown = [*spec.subgroups, *([spec.arm] if spec.arm and not _is_arm(spec.arm, config) else []), *spec.covariates]
     out: list[ArdRow] = []
-    for group_var, group, part in groups(subjects, config):
+    for group_var, group, part in subject_groups(subjects, config):
         total = len(part)
 
         def counts(name: str, levels) -> None:
@@ -61,10 +69,12 @@ def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
 
         for flag in spec.genotype_flags:
             counts(flag, [("yes", int(part[flag].sum()))])
-        for name in [*spec.subgroups, *([spec.arm] if spec.arm else []), *spec.covariates]:
+        for name in shown:
             values = part[name]
             numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
-            if name in spec.covariates and numbers.notna().sum() == (values != "").sum() and (values != "").any():
+            kind = config.variables.get(name)
+            numeric = numbers.notna().sum() == (values != "").sum() and (values != "").any()
+            if name in spec.covariates and (kind == "continuous" or (kind is None and numeric)):
                 out.extend(ArdRow("baseline", name, group_var, group).with_stats(summarize(numbers.dropna()).stats()))
             else:  # every level seen in any subject, so that a group without it shows 0 (0%)
                 present = values[values != ""]
@@ -73,6 +83,11 @@ def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
                 if (values == "").any():
                     counts(name, [("missing", int((values == "").sum()))])
     return out
+
+
+def _is_arm(column: str, config: StudyConfig) -> bool:
+    """Whether ``column`` is the plan's arm, which the subject tables show as columns, not as a characteristic."""
+    return config.treatment is not None and config.treatment.source == "subjects" and config.treatment.arm == column
 
 
 def descriptive(values: pd.DataFrame, change: pd.DataFrame, measure: str, config: StudyConfig) -> list[ArdRow]:
@@ -86,6 +101,8 @@ def descriptive(values: pd.DataFrame, change: pd.DataFrame, measure: str, config
         for visit in visits.order:
             key = ArdRow("descriptive", measure, group_var, group, visit)
             rows += key.with_stats(summarize(by_visit.get(visit, empty), alpha=alpha).stats())
+    if not config.has_baseline(measure):  # a rating of change, or no baseline visit: no change from it
+        return rows
     for group_var, group, part in groups(change, config):
         by_visit = dict(tuple(part.groupby("visit", sort=False)["change"]))
         for visit in visits.post_baseline:

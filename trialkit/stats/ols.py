@@ -89,6 +89,8 @@ class OLSFit(LinearContrasts):
             return {"num_df": np.nan, "den_df": np.nan, "statistic": np.nan, "p_value": np.nan}
         V = L @ self.cov_beta @ L.T
         q = np.linalg.matrix_rank(V)
+        if q == 0:  # nothing of the term is estimable (e.g. an arm without rows): no test
+            return {"num_df": np.nan, "den_df": np.nan, "statistic": np.nan, "p_value": np.nan}
         b = L @ self.beta
         F = float(b @ np.linalg.pinv(V) @ b) / q
         return {"num_df": float(q), "den_df": float(self.df_resid), "statistic": F,
