@@ -183,8 +183,9 @@ def test_a_carriage_return_in_a_cell_cannot_start_a_row():
     spreadsheet starts a new row: ``x\r=HYPERLINK(...)`` began a row with a formula."""
     from trialkit.findings import ISSUE_COLUMNS, issues_to_csv
 
-    ard = pd.DataFrame([["descriptive", "CGI-S", "overall", "all", 'x\r=HYPERLINK("http://x")', "", "n", "", "",
-                         -0.5]], columns=[c for c in ARD_COLUMNS if c != "value"] + ["value"])[ARD_COLUMNS]
+    row = {"analysis": "descriptive", "measure": "CGI-S", "group_var": "overall", "group": "all",
+           "visit": 'x\r=HYPERLINK("http://x")', "stat": "n", "value": -0.5}
+    ard = pd.DataFrame([{c: row.get(c, "") for c in ARD_COLUMNS}])
     written = ard_to_csv(ard)
     assert "\r" not in _unquoted(written) and '"x\r=HYPERLINK(""http://x"")"' in written
     issues = pd.DataFrame([["warning", "unknown_visit", "records.csv", 3, "VISIT", "1\r@SUM(1)", "S1", "", "", "m"]],
