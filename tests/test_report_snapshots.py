@@ -27,14 +27,14 @@ PIXEL_TOLERANCE = 0.002
 def example():
     """The example study's report, built with a fixed manifest, and its render job."""
     from trialkit.derivations import derive
-    from trialkit.pipeline import check_study
+    from trialkit.pipeline import check_study, findings_of
     from trialkit.report.build import build_report
     from trialkit.report.render import RenderJob
     from trialkit.results import build_ard
 
     config, checked = check_study(EXAMPLE)
     ard = build_ard(derive(checked, config), checked.subjects, config)
-    report = build_report(ard, checked.issues_frame(), config, fixed_manifest(config))
+    report = build_report(ard, findings_of(checked, ard), config, fixed_manifest(config))
     return RenderJob(report, config.root / "templates")
 
 

@@ -13,7 +13,7 @@ from trialkit.derivations import derive
 from trialkit.loaders import load_study
 from trialkit.publish import output_folder, publish
 from trialkit.report import render_report
-from trialkit.results import ard_to_csv, build_ard
+from trialkit.results import analysis_findings, ard_to_csv, build_ard
 from trialkit.validation import ValidatedStudy, validate
 
 Progress = Callable[[str], None]
@@ -35,6 +35,14 @@ def _load_and_validate(config: StudyConfig, progress: Progress) -> ValidatedStud
     data = load_study(config)
     progress("validating")
     return validate(data, config)
+
+
+def findings_of(checked: ValidatedStudy, ard: pd.DataFrame) -> pd.DataFrame:
+    """``data_issues.csv``: the data findings, then the results of the analyses that could not be computed
+    (check ``not_estimable``, :func:`trialkit.results.analysis_findings`)."""
+    data = checked.issues_frame()
+    analyses = analysis_findings(ard)
+    return pd.concat([data, analyses], ignore_index=True) if len(analyses) else data
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     derived = derive(checked, config)
     progress("analysing")
     ard = build_ard(derived, checked.subjects, config)
-    issues = checked.issues_frame()
+    issues = findings_of(checked, ard)
     manifest = manifests.build(config)
     progress("rendering report")
     report = render_report(ard, issues, config, manifest, executor=executor)

@@ -170,7 +170,8 @@ def summary(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, groups
     measures = ", ".join(f"{m} ({s.label})" if s.label else m for m, s in config.measures.items())
     names = {"descriptive": "descriptive statistics", "paired_t": "paired t-tests",
              "wilcoxon": "Wilcoxon signed-rank tests", "responder": "responder rates", "lmm": "linear mixed models",
-             "mmrm": "MMRM"}
+             "mmrm": "MMRM", "ordinal": "proportional-odds models", "shift": "shift tables",
+             "friedman": "Friedman tests"}
     analyses = ", ".join(names[a] for a in config.analyses)
     by = f" overall and by {', '.join(groups.label(s) for s in config.subjects.subgroups)}" \
         if config.subjects.subgroups else ""

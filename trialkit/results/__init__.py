@@ -11,7 +11,8 @@ each visit), ``baseline`` (subject characteristics: genotype flags, subgroups an
 ``individual`` (each subject's values and endpoint change, for the trajectory and waterfall figures:
 group_var ``subject``, group the subject id, category the level of the first subgroup), ``descriptive``,
 ``change``, ``paired_t``, ``wilcoxon``, ``responder``, ``lmm``, ``mmrm`` (see
-:mod:`trialkit.results.models`).
+:mod:`trialkit.results.models`), ``categories``, ``ordinal``, ``shift``, ``friedman`` (see
+:mod:`trialkit.results.ordinal`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from trialkit.results import summaries
 from trialkit.results.contrasts import Contrast
 from trialkit.results.dataset import ard_to_csv, format_full, read_ard
 from trialkit.results.groups import OVERALL, groups, groups_of, natural_key
+from trialkit.results.ordinal import ORDINAL_ANALYSES, analysis_findings, ordinal_rows
 from trialkit.results.rows import ARD_COLUMNS, ArdRow, frame_of
 
-__all__ = ["ARD_COLUMNS", "OVERALL", "ArdRow", "Contrast", "ard_to_csv", "build_ard", "format_full", "groups",
-           "groups_of", "natural_key", "read_ard"]
+__all__ = ["ARD_COLUMNS", "OVERALL", "ArdRow", "Contrast", "analysis_findings", "ard_to_csv", "build_ard",
+           "format_full", "groups", "groups_of", "natural_key", "read_ard"]
 
 
 def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -47,7 +49,8 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     DataFrame
         :data:`ARD_COLUMNS` in a fixed order: population, disposition, individual, baseline, then per
         measure (study.yaml order) descriptive, change, paired_t, wilcoxon, responder; within each, groups
-        (overall first) and visits in visit order; then the lmm and mmrm rows.
+        (overall first) and visits in visit order; then the lmm and mmrm rows; then per measure the categories,
+        ordinal, shift and friedman rows (:mod:`trialkit.results.ordinal`).
     """
     wanted = set(config.analyses)
     analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
@@ -68,6 +71,8 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
             rows += models.lmm_rows(data.values, config)
         if "mmrm" in wanted:
             rows += models.mmrm_rows(data.change, config)
+    if wanted & set(ORDINAL_ANALYSES):
+        rows += ordinal_rows(data, config, wanted)
     return frame_of(rows)
 
 
