@@ -14,7 +14,12 @@ STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate"
          "statistic", "p_value", "effect_size", "n_responders", "proportion",
          "p_adjusted", "num_df", "converged",  # added by the mixed-model issue
          "bf10", "power", "rank_biserial", "cles",  # added by pingouin in the paired analyses (issue 14)
-         "value", "change"}  # each subject's value and change (analysis "individual", for the figures)
+         "value", "change",  # each subject's value and change (analysis "individual", for the figures)
+         # the ordinal analyses (issue 14): models, shift tables, Friedman's test
+         "n_excluded", "estimable", "loglik", "aic", "po_statistic", "po_df", "po_p_value", "odds_ratio",
+         "odds_ratio_ci_lower", "odds_ratio_ci_upper", "threshold", "threshold_se", "stuart_maxwell_statistic",
+         "stuart_maxwell_df", "stuart_maxwell_p_value", "bowker_statistic", "bowker_df", "bowker_p_value", "k",
+         "kendall_w"}
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +73,11 @@ def test_ard_contract(ard, example_run):
                        "note"]
     assert set(ard.stat) <= STATS
     assert set(ard.analysis) == {"population", "disposition", "baseline", "individual", "descriptive", "change",
-                                 "paired_t", "wilcoxon", "responder", "lmm", "mmrm"}
+                                 "paired_t", "wilcoxon", "responder", "lmm", "mmrm", "categories", "ordinal", "shift",
+                                 "friedman"}
     individual = ard[ard.analysis == "individual"]
     assert set(individual.group_var) == {"subject"} and individual.group.nunique() == 30
-    # ("TIER", "") holds the visit x TIER interaction tests of the models
+    # ("TIER", "") holds the visit x TIER interaction tests of the models, and the ordinal model by TIER
     aggregate = ard[ard.analysis != "individual"]
     assert set(zip(aggregate.group_var, aggregate.group)) == {("overall", "all"), ("TIER", "1"), ("TIER", "2"), ("TIER", "3"), ("TIER", "")}
     assert not ard.duplicated(["analysis", "measure", "group_var", "group", "visit", "contrast", "stat", "category"]).any()
@@ -96,8 +102,13 @@ def test_data_issues_listing(example_run):
     issues = pd.read_csv(example_run / "data_issues.csv", dtype=str, keep_default_na=False)
     assert set(zip(issues.check, issues.subject, issues.measure)) == {
         ("missing_baseline", "117", "CGI-I"), ("missing_endpoint", "124", "CGI-S"),
-        ("missing_visit", "109", "CGI-S"), ("missing_visit", "109", "CGI-I")}
+        ("missing_visit", "109", "CGI-S"), ("missing_visit", "109", "CGI-I"),
+        # the proportional-odds tests cannot be computed with 29 subjects, nor the thresholds of empty categories
+        ("not_estimable", "", "CGI-S"), ("not_estimable", "", "CGI-I")}
     assert set(issues.severity) == {"warning"}
+    not_estimable = issues[issues.check == "not_estimable"]
+    assert list(zip(not_estimable.column, not_estimable.value)) == [("", ""), ("TIER", "")] * 2
+    assert not_estimable.message.str.startswith("ordinal analysis of CGI-").all()
 
 
 def test_pdf_shows_title_tables_and_numbers(pdf_text):

@@ -104,7 +104,8 @@ def test_a_rating_that_is_not_ordinal_is_a_finding_and_ne(make_study, tmp_path, 
     assert "categories" not in set(ard["analysis"])  # no stacked bars of a scale that is not in categories
     messages = issues.loc[issues["check"] == "not_estimable", "message"].tolist()
     assert any(m.startswith("ordinal analysis of CGI-S, all subjects:") and "not ordinal" in m for m in messages)
-    assert any(m.startswith("shift analysis of CGI-S, all subjects:") and "Week 2: 3.5 (1 subject)" in m for m in messages)
+    assert any(m.startswith("shift analysis of CGI-S, all subjects:") and "Week 2: 3.5 (1 subject)" in m
+               for m in messages)
     # Friedman's test ranks the values: a half point is fine there
     assert np.isfinite(_stats(ard, "friedman", group="all")["p_value"])
 

@@ -16,8 +16,8 @@ class Contrast:
     ``interaction``: the visit x factor interaction test (``terms``: factor), e.g. "visit x SEX".
     ``slope``: a model coefficient per unit of a numeric term (``terms``: term, unit), e.g. "baseline (per
     category)". ``level``: a level of a factor against its reference level (``terms``: factor, level,
-    reference), e.g. "TIER 2 vs 1". ``term``: a model term as a whole, all its levels (``terms``: term), e.g.
-    "TIER (all levels)". ``shift``: the category at one visit against that at another (``terms``: from, to),
+    reference), e.g. "SITE 2 vs 1". ``term``: a model term as a whole, all its levels (``terms``: term), e.g.
+    "SITE (all levels)". ``shift``: the category at one visit against that at another (``terms``: from, to),
     e.g. "Baseline -> Week 5". ``across``: the visits compared by an omnibus test (``terms``: the visits in
     order), e.g. "Baseline to Week 5 (6 visits)".
 
@@ -62,10 +62,10 @@ class Contrast:
 
         >>> Contrast.change("Week 5", "Baseline").label, Contrast.interaction("SEX").label
         ('Week 5 - Baseline', 'visit x SEX')
-        >>> Contrast.slope("baseline", "category").label, Contrast.level("TIER", "2", "1").label
-        ('baseline (per category)', 'TIER 2 vs 1')
-        >>> Contrast.term("TIER").label, Contrast.shift("Baseline", "Week 5").label
-        ('TIER (all levels)', 'Baseline -> Week 5')
+        >>> Contrast.slope("baseline", "category").label, Contrast.level("SITE", "2", "1").label
+        ('baseline (per category)', 'SITE 2 vs 1')
+        >>> Contrast.term("SITE").label, Contrast.shift("Baseline", "Week 5").label
+        ('SITE (all levels)', 'Baseline -> Week 5')
         >>> Contrast.across(["Baseline", "Week 1", "Week 2"]).label
         'Baseline to Week 2 (3 visits)'
         """

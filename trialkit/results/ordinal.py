@@ -102,14 +102,25 @@ def ordinal_rows(data: AnalysisData, config: StudyConfig, wanted: set) -> list[A
         if {"ordinal", "shift"} & wanted and not reason:
             rows += categories(_of(data.values, measure), measure, levels, config)
         if config.has_baseline(measure):
-            endpoint = _of(data.endpoint, measure)
+            pairs = _pairs(_of(data.values, measure), config)
             if "ordinal" in wanted:
-                rows += ordinal(endpoint, measure, levels, reason, config)
+                rows += ordinal(pairs, measure, levels, reason, config)
             if "shift" in wanted:
-                rows += shift(endpoint, measure, levels, reason, config)
+                rows += shift(pairs, measure, levels, reason, config)
         if "friedman" in wanted:
             rows += friedman(_of(data.values, measure), measure, config)
     return rows
+
+
+def _pairs(values: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """Each subject with a value of the measure at some visit, with its subgroup columns, ``base`` (the baseline
+    value) and ``value`` (the endpoint value), NaN where missing: a subject without both is counted as left out."""
+    visits = config.visits
+    at = {visit: values[values["visit"] == visit].set_index("subject")["value"] for visit in (visits.baseline,
+                                                                                               visits.endpoint)}
+    subjects = values.drop_duplicates("subject").drop(columns=["visit", "measure", "value"]).reset_index(drop=True)
+    return subjects.assign(base=subjects["subject"].map(at[visits.baseline]).astype(float),
+                           value=subjects["subject"].map(at[visits.endpoint]).astype(float))
 
 
 def categories(values: pd.DataFrame, measure: str, levels: list[int], config: StudyConfig) -> list[ArdRow]:
@@ -202,22 +213,24 @@ def _fit(frame: pd.DataFrame, formula: str, levels: list[int], config: StudyConf
         return None, str(exc)
 
 
-def ordinal(endpoint: pd.DataFrame, measure: str, levels: list[int], reason: str, config: StudyConfig) -> list[ArdRow]:
-    """The proportional-odds model of all subjects, then of each subgroup (see the module's docstring)."""
+def ordinal(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, config: StudyConfig) -> list[ArdRow]:
+    """The proportional-odds model of all subjects, then of each subgroup (see the module's docstring), of the
+    subjects with both categories (``pairs``: :func:`_pairs`; the others are counted in ``n_excluded``)."""
     visit = config.visits.endpoint
-    outside = reason or _outside(pd.concat([endpoint["value"], endpoint["base"]]), levels)
+    outside = reason or _outside(pd.concat([pairs["value"], pairs["base"]]).dropna(), levels)
     rows = []
     for subgroup in (None, *config.subjects.subgroups):
-        part = endpoint if subgroup is None else endpoint[endpoint[subgroup] != ""]
+        part = pairs if subgroup is None else pairs[pairs[subgroup] != ""]
         key = ArdRow("ordinal", measure, *(OVERALL if subgroup is None else (subgroup, "")), visit,
                      note=_description(visit, subgroup))
         frame = pd.DataFrame({"response": part["value"].to_numpy(), "baseline": part["base"].to_numpy()})
         present = [level for _, level, _ in groups_of(part, subgroup)] if subgroup is not None else []
-        # the model names the subgroup by its column where a formula can (its findings then read "TIER")
+        # the model names the subgroup by its column where a formula can: its findings then read "SITE", not "subgroup"
         column = subgroup if subgroup and subgroup.isidentifier() and subgroup not in frame else "subgroup"
         if subgroup is not None:
             frame[column] = pd.Categorical(part[subgroup].to_numpy(), categories=present)
-            for level, n in part[subgroup].value_counts().reindex(present).items():
+            complete = part[part["base"].notna() & part["value"].notna()]
+            for level, n in complete[subgroup].value_counts().reindex(present, fill_value=0).items():
                 rows.append(key._replace(group=level, stat="n", value=float(n)))
         formula = f"response ~ {column} + baseline" if subgroup is not None else "response ~ baseline"
         result, failure = (None, outside) if outside else _fit(frame, formula, levels, config)
@@ -228,16 +241,17 @@ def ordinal(endpoint: pd.DataFrame, measure: str, levels: list[int], reason: str
 # -- shift ------------------------------------------------------------------------------------------------
 
 
-def shift(endpoint: pd.DataFrame, measure: str, levels: list[int], reason: str, config: StudyConfig) -> list[ArdRow]:
+def shift(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, config: StudyConfig) -> list[ArdRow]:
     """The baseline x endpoint table and its tests, per group: a row per cell (``category`` "4 -> 3", stats
-    ``n`` and ``proportion`` of the group's n), then n, n_excluded and the tests."""
+    ``n`` and ``proportion`` of the group's n), then n, n_excluded (subjects without both categories) and the
+    tests."""
     visits = config.visits
     contrast = Contrast.shift(visits.baseline, visits.endpoint)
     rows = []
-    for group_var, group, part in groups(endpoint, config):
+    for group_var, group, part in groups(pairs, config):
         key = ArdRow("shift", measure, group_var, group, visits.endpoint, contrast)
         if reason:
-            result = ShiftResult(tuple(levels), pd.DataFrame(), len(part), 0, NO_TEST, NO_TEST, reason)
+            result = ShiftResult(tuple(levels), pd.DataFrame(), math.nan, math.nan, NO_TEST, NO_TEST, reason)
         else:
             pairs = pd.DataFrame({visits.baseline: part["base"].to_numpy(), visits.endpoint: part["value"].to_numpy()})
             result = shift_table(pairs, baseline=visits.baseline, endpoint=visits.endpoint, levels=levels)
