@@ -129,6 +129,10 @@ def test_shift_table_and_tests_match_r(ard, ref, measure, group):
     cells = {c: v for c, v in zip(rows["category"], rows["value"])}
     table = [[cells[f"{b} -> {e}"] for e in range(1, 8)] for b in range(1, 8)]
     assert table == expected["table"]
+    for k in range(7):  # the margins: R's rowSums and colSums
+        margins = _stats(ard, "shift", measure, group=group, category=str(k + 1))
+        assert margins == {"n_baseline": sum(expected["table"][k]),
+                           "n_endpoint": sum(row[k] for row in expected["table"])}
     got = _stats(ard, "shift", measure, group=group, category="")
     assert got["n"] == expected["n"]
     for test in ("stuart_maxwell", "bowker"):

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from trialkit.config import StudyConfig
+from trialkit.report import ordinal_tables
 from trialkit.report.lookup import Groups, columns, confidence_label
 from trialkit.report.spec import (Block, Column, Count, CountPercent, Listing, ListingGroup, MeanSD, Number,
                                   Provenance, Range, Row, Table, Text)
@@ -122,6 +123,7 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     if subgroups and ("lmm" in wanted or "mmrm" in wanted):
         paragraphs.append("Subgroup effects come from models with the visit x subgroup interaction; p-values are "
                           "Holm-adjusted across the levels of each subgroup.")
+    paragraphs += ordinal_tables.methods(config)
     software = manifest.get("software", {})
     if software:
         paragraphs.append("Software: " + ", ".join(f"{k} {v}" for k, v in software.items()) + ".")

@@ -243,8 +243,8 @@ def ordinal(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, c
 
 def shift(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, config: StudyConfig) -> list[ArdRow]:
     """The baseline x endpoint table and its tests, per group: a row per cell (``category`` "4 -> 3", stats
-    ``n`` and ``proportion`` of the group's n), then n, n_excluded (subjects without both categories) and the
-    tests."""
+    ``n`` and ``proportion`` of the group's n), the margins (``category`` "4", stats ``n_baseline`` and
+    ``n_endpoint``), then n, n_excluded (subjects without both categories) and the tests."""
     visits = config.visits
     contrast = Contrast.shift(visits.baseline, visits.endpoint)
     rows = []
@@ -261,6 +261,11 @@ def shift(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, con
         for b, e, stat, value in cells[["baseline", "endpoint", "stat", "value"]].itertuples(index=False):
             rows.append(_with_reason(key._replace(category=f"{b} -> {e}", stat=stat, value=float(value)),
                                      table_missing if math.isnan(value) else ""))
+        table = result.table.to_numpy(dtype=float)
+        for k, level in enumerate(result.levels):  # the margins: subjects in the category at each visit
+            for stat, value in (("n_baseline", table[k].sum()), ("n_endpoint", table[:, k].sum())):
+                rows.append(_with_reason(key._replace(category=str(level), stat=stat, value=float(value)),
+                                         table_missing if math.isnan(value) else ""))
         for stat, value in result.stats():
             rows.append(_with_reason(key._replace(stat=stat, value=value), result.reason if math.isnan(value) else ""))
     return rows
