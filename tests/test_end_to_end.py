@@ -24,11 +24,6 @@ STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate"
 
 
 @pytest.fixture(scope="module")
-def ard(example_run):
-    return read_ard(example_run / "ard.csv")
-
-
-@pytest.fixture(scope="module")
 def pdf_text(example_run):
     reader = PdfReader(example_run / "report.pdf")
     return [page.extract_text() for page in reader.pages]

@@ -14,17 +14,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 from tests.conftest import EXAMPLE
-from trialkit.results import read_ard
 from trialkit.stats import friedman, paired_t, proportional_odds, shift_table, wilcoxon
 
 RTOL = 1e-6  # against R for the same method
 MEASURES = ["CGI-S", "CGI-I"]
 GROUPS = ["all", "1", "2", "3"]
-
-
-@pytest.fixture(scope="module")
-def ard(example_run):
-    return read_ard(example_run / "ard.csv")
 
 
 @pytest.fixture(scope="module")
