@@ -169,3 +169,23 @@ def test_without_a_baseline_the_ordinal_short_forms_are_refused(make_study, caps
     assert outcome.code == 2
     assert "analyses.0: ordinal compares visits with the baseline" in outcome.err
     assert "analyses.1: shift compares visits with the baseline" in outcome.err
+
+
+def test_a_subgroup_of_one_level_has_no_model_to_compare_and_says_so(make_study, tmp_path, capsys):
+    ard, issues = _run(make_study, tmp_path, capsys, tiers={s: "1" for s in SPREAD})
+    assert _stats(ard, "ordinal", group="all", contrast="")["estimable"] == 1
+    assert _stats(ard, "ordinal", group_var="TIER", group="", contrast="")["estimable"] == 0
+    message = issues.loc[(issues["check"] == "not_estimable") & (issues["column"] == "TIER"), "message"].iat[0]
+    assert "the subjects with both values are all in one level of TIER" in message
+
+
+def test_no_subject_with_both_values_is_a_finding_not_a_traceback(make_study, tmp_path, capsys):
+    values = {s: [v[0], v[1], ""] for s, v in SPREAD.items()}
+    values["S01"] = ["", 4, 3]  # the one Week 2 value, without a baseline
+    ard, issues = _run(make_study, tmp_path, capsys, values=values)
+    messages = issues.loc[(issues["check"] == "not_estimable") & (issues["column"] == ""), "message"].tolist()
+    assert messages[0] == ("ordinal analysis of CGI-S, all subjects: no subject has both a Baseline and a Week 2 "
+                           "value; shown as NE (empty in ard.csv)")
+    assert any(m.startswith("shift analysis of CGI-S, all subjects: no subject has both") for m in messages)
+    assert any(m.startswith("friedman analysis of CGI-S, all subjects: 0 subjects with a value") for m in messages)
+    assert _stats(ard, "shift", group="all", category="")["n_excluded"] == 16

@@ -213,6 +213,17 @@ def _fit(frame: pd.DataFrame, formula: str, levels: list[int], config: StudyConf
         return None, str(exc)
 
 
+def _too_few(part: pd.DataFrame, subgroup: str | None, config: StudyConfig) -> str:
+    """Why the subjects with both categories cannot support the model (empty when they can)."""
+    complete = part[part["base"].notna() & part["value"].notna()]
+    if complete.empty:
+        return f"no subject has both a {config.visits.baseline} and a {config.visits.endpoint} value"
+    if subgroup is not None and complete[subgroup].nunique() < 2:
+        return (f"the subjects with both values are all in one level of {subgroup}: there is no level to compare "
+                "with the reference")
+    return ""
+
+
 def ordinal(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, config: StudyConfig) -> list[ArdRow]:
     """The proportional-odds model of all subjects, then of each subgroup (see the module's docstring), of the
     subjects with both categories (``pairs``: :func:`_pairs`; the others are counted in ``n_excluded``)."""
@@ -233,7 +244,8 @@ def ordinal(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, c
             for level, n in complete[subgroup].value_counts().reindex(present, fill_value=0).items():
                 rows.append(key._replace(group=level, stat="n", value=float(n)))
         formula = f"response ~ {column} + baseline" if subgroup is not None else "response ~ baseline"
-        result, failure = (None, outside) if outside else _fit(frame, formula, levels, config)
+        failure = outside or _too_few(part, subgroup, config)
+        result, failure = (None, failure) if failure else _fit(frame, formula, levels, config)
         rows += _model_rows(key, result, subgroup, column, present, failure)
     return rows
 
