@@ -266,7 +266,7 @@ def test_every_table_is_also_an_rtf_file(example_run, pdf_text):
     assert "(-1.29, -0.71)" in rtf and "(-1.29, -0.71)" in "\n".join(pdf_text)
     # the interaction test below a model table: the same line in the RTF and the PDF
     lmm = (example_run / "tables" / "t_14_2_5.rtf").read_text()
-    line = re.search(r"Visit x Genotype tier interaction: F\(\d+, [\d.]+\) = [\d.]+, p = [<\d.]+", lmm).group(0)
+    line = re.search(r"Visit x Genotype tier interaction: F\(\d+, [\d.]+\) = [\d.]+, p [=<] [\d.]+", lmm).group(0)
     assert line in "\n".join(pdf_text)
 
 

@@ -113,11 +113,14 @@ def fmt_test(test) -> str:
 
     >>> fmt_test(ChiSquareTest("Stuart-Maxwell", 19.1359, 5, 0.0018))
     'Stuart-Maxwell: chi-square(5) = 19.14, p = 0.002'
+    >>> fmt_test(ChiSquareTest("Bowker", 24.5, 6, 0.0004))
+    'Bowker: chi-square(6) = 24.50, p < 0.001'
     """
+    p = fmt_p(test.p_value)
+    p = f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
     if isinstance(test, ChiSquareTest):
-        return f"{test.label}: chi-square({fmt_num(test.df, 0)}) = {fmt_num(test.statistic, 2)}, p = {fmt_p(test.p_value)}"
-    return (f"{test.label}: F({fmt_num(test.num_df, 0)}, {fmt_num(test.den_df, 1)}) = {fmt_num(test.statistic, 2)}, "
-            f"p = {fmt_p(test.p_value)}")
+        return f"{test.label}: chi-square({fmt_num(test.df, 0)}) = {fmt_num(test.statistic, 2)}, {p}"
+    return f"{test.label}: F({fmt_num(test.num_df, 0)}, {fmt_num(test.den_df, 1)}) = {fmt_num(test.statistic, 2)}, {p}"
 
 
 #: the Jinja filters

@@ -198,9 +198,9 @@ def methods(config: StudyConfig) -> list[str]:
     if "friedman" in wanted:
         paragraphs.append("Friedman's test of change across all visits, complete cases (pingouin), with Kendall's W.")
     if "paired_t" in wanted or "wilcoxon" in wanted:
-        paragraphs.append("pingouin adds to the paired tests the Bayes factor BF10 (JZS prior, Cauchy scale 0.707) and "
-                          "the power of the t-test, and the rank-biserial correlation and common-language effect size "
-                          "of the signed-rank test.")
+        paragraphs.append("The paired tests also report, computed by pingouin, the Bayes factor BF10 (JZS prior, Cauchy "
+                          "scale 0.707) and the power of the t-test, and the rank-biserial correlation and the "
+                          "common-language effect size of the signed-rank test.")
     if paragraphs:
         paragraphs.append("A value that cannot be computed (a rating that is not in whole categories, a model that "
                           "does not converge or whose estimates run off to infinity, a test without the changes it "
