@@ -149,10 +149,11 @@ def _description(endpoint: str, subgroup: str | None) -> str:
             "maximum likelihood")
 
 
-def _model_rows(key: ArdRow, result, subgroup: str | None, column: str, levels: list[str],
-                reason: str) -> list[ArdRow]:
+def _model_rows(key: ArdRow, result, subgroup: str | None, column: str, levels: list[str], reason: str,
+                counts: tuple[int, int]) -> list[ArdRow]:
     """The rows of one fitted (or not estimable) proportional-odds model; ``column`` names the subgroup in its
-    formula. ``result`` is None when the model was not fitted (``reason`` says why)."""
+    formula. ``result`` is None when the model was not fitted (``reason`` says why; ``counts`` are then its
+    subjects with both values and without)."""
     nan = math.nan
     findings = result.findings if result is not None else ()
 
@@ -164,7 +165,7 @@ def _model_rows(key: ArdRow, result, subgroup: str | None, column: str, levels: 
 
     def po_stats(term: str) -> tuple[list[tuple[str, float]], str]:
         values = po.loc[term] if term in po.index else None
-        stats = [(name, values[column] if values is not None else nan) for name, column in PO_STATS]
+        stats = [(name, values[source] if values is not None else nan) for name, source in PO_STATS]
         missing = not_fitted or (why(f"proportional-odds test of {term}:") if values is None
                                  or not np.isfinite(values["p_value"]) else "")
         return stats, missing
@@ -174,7 +175,8 @@ def _model_rows(key: ArdRow, result, subgroup: str | None, column: str, levels: 
         stats = [("n", result.n_obs), ("n_excluded", result.n_excluded), ("converged", result.converged),
                  ("estimable", result.estimable), ("loglik", result.loglik), ("aic", result.aic)]
     else:
-        stats = [("n", nan), ("n_excluded", nan), ("converged", 0.0), ("estimable", 0.0), ("loglik", nan), ("aic", nan)]
+        stats = [("n", counts[0]), ("n_excluded", counts[1]), ("converged", 0.0), ("estimable", 0.0), ("loglik", nan),
+                 ("aic", nan)]
     rows = model.with_stats(stats)
     all_po, missing = po_stats(ALL_TERMS)
     rows += _with_reason(key, missing).with_stats(all_po)
@@ -246,7 +248,8 @@ def ordinal(pairs: pd.DataFrame, measure: str, levels: list[int], reason: str, c
         formula = f"response ~ {column} + baseline" if subgroup is not None else "response ~ baseline"
         failure = outside or _too_few(part, subgroup, config)
         result, failure = (None, failure) if failure else _fit(frame, formula, levels, config)
-        rows += _model_rows(key, result, subgroup, column, present, failure)
+        complete = int((part["base"].notna() & part["value"].notna()).sum())
+        rows += _model_rows(key, result, subgroup, column, present, failure, (complete, len(part) - complete))
     return rows
 
 
