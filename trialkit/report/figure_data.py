@@ -174,7 +174,7 @@ def figures_of(ard: pd.DataFrame, groups: Groups, name: str, config: StudyConfig
                               forest(ard, groups, name, analysis=analysis, visit=visit, contrast=endpoint,
                                      direction=direction, conf=conf, decimals=decimals + 2)))
             break
-    if {"ordinal", "shift"} & set(config.analyses):
+    if {"ordinal", "shift"} & set(config.short_analyses):
         bars = category_bars(ard, groups, name, visits.order, direction=direction)
         title = f"{name}: categories by visit, overall and by subgroup"
         if bars is None:

@@ -179,7 +179,7 @@ def _friedman(ard, results: Lookup, groups: Groups, name: str, spec: Measure, co
 
 def methods(config: StudyConfig) -> list[str]:
     """The statistical methods of the ordinal analyses the study runs, in words."""
-    wanted = set(config.analyses)
+    wanted = set(config.short_analyses)
     visits = config.visits
     paragraphs = []
     if "ordinal" in wanted:
