@@ -60,3 +60,77 @@ def check_snapshot(name: str, actual: str) -> None:
                                                  f"now/{name}"))[:80])
         raise AssertionError(f"{name} differs from the approved snapshot (if the change is meant, rerun with "
                              f"{APPROVE}=1 and review git diff tests/snapshots):\n{diff}")
+
+
+class Canary:
+    """A TCP server on 127.0.0.1 that counts the connections made to it: a hostile value names its URL
+    (:attr:`url`), and the test checks that no process of the run, the render process included, came."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.05)
+        self.port = self._server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/canary"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._server.close()
+
+
+def no_network(monkeypatch) -> list:
+    """Make this process's every attempt to open an internet connection fail, and record it (the list
+    returned): what must not fetch anything is checked to try nothing. Local (Unix) sockets still work."""
+    import socket
+
+    attempts: list = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guarded(real):
+        def connect(self, address):
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                attempts.append(address)
+                raise OSError(f"no network in this test (tried {address!r})")
+            return real(self, address)
+        return connect
+
+    monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    return attempts
+
+
+def run_hostile(capsys, monkeypatch, study, out, *, render_process: bool = False, canary: Canary | None = None) -> Outcome:
+    """``trialkit run STUDY --out OUT`` on a hostile study, with what every such run must show: no traceback, no
+    control character on the terminal, no network connection (none tried in this process; none reaching the
+    canary from any), and nothing written when it stops (exit status 2)."""
+    import re
+
+    monkeypatch.setenv("TRIALKIT_RENDER_PROCESS", "1" if render_process else "0")
+    attempts = no_network(monkeypatch)
+    outcome = run_cli(capsys, "run", str(study), "--out", str(out))
+    assert outcome.code in (0, 2), outcome.err
+    assert "Traceback" not in outcome.err and "internal error" not in outcome.err, outcome.err
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", outcome.out + outcome.err), outcome.err
+    assert attempts == [], attempts
+    if canary is not None:
+        assert canary.connections == 0
+    if outcome.code == 2:
+        assert "trialkit: error: " in outcome.err
+        assert not out.exists(), sorted(p.name for p in out.iterdir())
+    return outcome

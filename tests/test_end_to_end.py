@@ -104,7 +104,7 @@ def test_data_issues_listing(example_run):
     assert set(issues.severity) == {"warning"}
     not_estimable = issues[issues.check == "not_estimable"]
     assert list(zip(not_estimable.column, not_estimable.value)) == [("", ""), ("TIER", "")] * 2
-    assert not_estimable.message.str.startswith("ordinal analysis of CGI-").all()
+    assert not_estimable.message.str.startswith("ordinal, CGI-").all()
 
 
 def test_pdf_shows_title_tables_and_numbers(pdf_text):

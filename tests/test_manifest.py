@@ -101,7 +101,7 @@ def test_the_manifest_records_the_libraries_and_fonts_the_pdf_was_made_with(exam
 
 def test_templates_and_logo_are_inputs(make_study):
     study = make_study(config={"study": {"id": "T", "logo": "logo.png"}})
-    (study / "logo.png").write_bytes(b"\x89PNG not really")
+    (study / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")  # a PNG's signature: load_config reads no more
     (study / "templates" / "partials").mkdir(parents=True)
     (study / "templates" / "report.css").write_text("body { }")
     (study / "templates" / "partials" / "x.j2").write_text("x")

@@ -87,7 +87,7 @@ def test_the_measure_s_empty_categories_are_a_finding_and_their_thresholds_ne(ma
     assert empty["note"].str.contains("not estimable: categories with no observation: 1, 7").all()
     found = issues[(issues["check"] == "not_estimable") & (issues["column"] == "")]
     assert found["severity"].tolist() == ["warning"]
-    assert "ordinal analysis of CGI-S, all subjects:" in found["message"].iat[0]
+    assert found["message"].iat[0].startswith("ordinal, CGI-S, Week 2: not estimable: ")
     assert "categories with no observation: 1, 7" in found["message"].iat[0]
 
 
@@ -103,8 +103,8 @@ def test_a_rating_that_is_not_ordinal_is_a_finding_and_ne(make_study, tmp_path, 
     assert shift.loc[shift["stat"].str.startswith(("stuart", "bowker")), "value"].isna().all()
     assert "categories" not in set(ard["analysis"])  # no stacked bars of a scale that is not in categories
     messages = issues.loc[issues["check"] == "not_estimable", "message"].tolist()
-    assert any(m.startswith("ordinal analysis of CGI-S, all subjects:") and "not ordinal" in m for m in messages)
-    assert any(m.startswith("shift analysis of CGI-S, all subjects:") and "Week 2: 3.5 (1 subject)" in m
+    assert any(m.startswith("ordinal, CGI-S, Week 2:") and "not ordinal" in m for m in messages)
+    assert any(m.startswith("shift, CGI-S, Week 2:") and "Week 2: 3.5 (1 subject)" in m
                for m in messages)
     # Friedman's test ranks the values: a half point is fine there
     assert np.isfinite(_stats(ard, "friedman", group="all")["p_value"])
@@ -127,7 +127,7 @@ def test_separation_in_a_subgroup_is_a_finding_and_ne(make_study, tmp_path, caps
     assert math.isnan(_stats(ard, "ordinal", group_var="TIER", group="2", contrast="TIER 2 vs 1")["odds_ratio"])
     found = issues[(issues["check"] == "not_estimable") & (issues["column"] == "TIER") & (issues["value"] == "")]
     assert len(found) == 1 and "run off to infinity" in found["message"].iat[0]
-    assert found["message"].iat[0].startswith("ordinal analysis of CGI-S, by TIER:")
+    assert found["message"].iat[0].startswith("ordinal, CGI-S, TIER, Week 2: not estimable: ")
 
 
 def test_a_model_that_does_not_converge_is_a_finding_and_ne(make_study, tmp_path, capsys, monkeypatch):
@@ -158,7 +158,7 @@ def test_no_change_of_category_and_too_few_complete_subjects_are_findings(make_s
     friedman = _stats(ard, "friedman", group_var="TIER", group="2")
     assert (friedman["n"], friedman["n_excluded"]) == (1, 7) and math.isnan(friedman["p_value"])
     found = issues[(issues["check"] == "not_estimable") & (issues["value"] == "2")]
-    assert sorted(m.split(" analysis")[0] for m in found["message"]) == ["friedman", "shift"]
+    assert sorted(m.split(",")[0] for m in found["message"]) == ["friedman", "shift"]
     assert any("no subject changed category" in m for m in found["message"])
     assert any("1 subjects with a value at each of 3 visits" in m for m in found["message"])
 
@@ -184,8 +184,8 @@ def test_no_subject_with_both_values_is_a_finding_not_a_traceback(make_study, tm
     values["S01"] = ["", 4, 3]  # the one Week 2 value, without a baseline
     ard, issues = _run(make_study, tmp_path, capsys, values=values)
     messages = issues.loc[(issues["check"] == "not_estimable") & (issues["column"] == ""), "message"].tolist()
-    assert messages[0] == ("ordinal analysis of CGI-S, all subjects: no subject has both a Baseline and a Week 2 "
-                           "value; shown as NE (empty in ard.csv)")
-    assert any(m.startswith("shift analysis of CGI-S, all subjects: no subject has both") for m in messages)
-    assert any(m.startswith("friedman analysis of CGI-S, all subjects: 0 subjects with a value") for m in messages)
+    assert messages[0] == ("ordinal, CGI-S, Week 2: not estimable: no subject has both a Baseline and a Week 2 value; "
+                           "shown as NE")
+    assert any(m.startswith("shift, CGI-S, Week 2: not estimable: no subject has both") for m in messages)
+    assert any(m.startswith("friedman, CGI-S: not estimable: 0 subjects with a value") for m in messages)
     assert _stats(ard, "shift", group="all", category="")["n_excluded"] == 16

@@ -27,6 +27,9 @@ from trialkit.config import load_config
 from trialkit.errors import TrialkitError
 from trialkit.loaders import cell_text, load_study
 from trialkit.loaders.readers import cell_texts
+from trialkit.derivations import derive
+from trialkit.results import build_ard
+from trialkit.results.estimability import not_estimable
 from trialkit.validation import validate
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -166,6 +169,7 @@ def mutated_config(draw) -> str:
 
 
 def _study(folder: Path, *, config: str | None = None, records: str = RECORDS, subjects: str = SUBJECTS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "study.yaml").write_text(config if config is not None else yaml.safe_dump(BASE_CONFIG, sort_keys=False),
                                        encoding="utf-8", errors="surrogatepass")
     (folder / "records.csv").write_bytes(records.encode("utf-8", errors="surrogatepass"))
@@ -195,6 +199,10 @@ def check_study(folder: Path) -> None:
         elif check in ("unknown_subject", "subject_without_records"):
             assert set(part.subject) <= set(mine.subject), f"a {check} record whose subject has no finding"
     assert findings.row.dtype == "Int64"
+    if not checked.errors:  # the analyses run on what validation let through, to NE cells at worst
+        ard = build_ard(derive(checked, config), checked.subjects, config)
+        assert set(ard.columns) >= {"analysis", "measure", "stat", "value"}
+        not_estimable(ard)
 
 
 @PROPERTY
@@ -216,6 +224,24 @@ def test_any_mutation_of_the_subjects(subjects):
 def test_any_mutation_of_study_yaml(config):
     with tempfile.TemporaryDirectory() as tmp:
         check_study(_study(Path(tmp), config=config))
+
+
+@settings(PROPERTY, max_examples=15)
+@given(records=mutated_table(RECORDS), subjects=mutated_table(SUBJECTS))
+def test_any_mutation_runs_the_command_to_exit_0_or_2(records, subjects):
+    """The whole command, report included: exit 0 or 2, never a traceback; nothing written when it stops."""
+    from trialkit.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _study(Path(tmp), records=records, subjects=subjects)
+        out = Path(tmp) / "out"
+        try:
+            main(["run", str(folder), "--out", str(out), "--quiet"])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        assert code in (0, 2), f"exit status {code}"
+        assert (out / "report.pdf").is_file() if code == 0 else not out.exists() or not any(out.iterdir())
 
 
 EXCEL_CELL = st.one_of(CELL, st.integers(-10, 10), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
@@ -259,15 +285,28 @@ def _corpus() -> list[Path]:
 
 
 @pytest.mark.parametrize("case", _corpus(), ids=lambda p: p.stem)
-def test_the_regression_corpus(case, tmp_path):
+def test_the_regression_corpus(case, tmp_path, capsys, monkeypatch):
     """Each file holds a study (its study.yaml, records and subjects text, where they differ from the base study
-    of tests/conftest.py), how it was found, what went wrong before, and what happens now: an error whose
-    message holds ``now.error``, or findings of the checks ``now.findings`` (at the rows ``now.rows``)."""
+    of tests/conftest.py; other ``files`` and symbolic ``links`` in its folder, such as its own templates), how
+    it was found, what went wrong before, and what happens now: an error whose message holds ``now.error``, or
+    findings of the checks ``now.findings`` (at the rows ``now.rows``); and, for what only a whole run shows
+    (its templates), ``now.run``: the exit status and what the run prints on stderr."""
+    from tests.helpers import run_hostile
+
     example = json.loads(case.read_text())
-    folder = _study(tmp_path, config=example.get("study.yaml"), records=example.get("records", RECORDS),
+    folder = _study(tmp_path / "study", config=example.get("study.yaml"), records=example.get("records", RECORDS),
                     subjects=example.get("subjects", SUBJECTS))
+    for name, text in example.get("files", {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    for name, target in example.get("links", {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).symlink_to(target)
     check_study(folder)
     expected = example["now"]
+    if "run" in expected:
+        outcome = run_hostile(capsys, monkeypatch, folder, tmp_path / "out")
+        assert outcome.code == expected["run"]["exit"] and expected["run"]["stderr"] in outcome.err, outcome.err
     try:
         config = load_config(folder)
         checked = validate(load_study(config), config)

@@ -6,8 +6,9 @@ trialkit: please report it).
 
 Results go to stdout; progress (each stage with its elapsed time, see
 :mod:`trialkit.progress`) and errors to stderr. Everything printed passes
-through :func:`trialkit.errors.shown_message`: a control character from a
-data file or study.yaml reaches the terminal as an escape such as ``\x1b``.
+through :func:`trialkit.errors.shown_message` (also a library's warning and
+the traceback of an internal error): a control character from a data file,
+study.yaml or a template reaches the terminal as an escape such as ``\x1b``.
 """
 
 from __future__ import annotations
@@ -107,8 +108,23 @@ def verify(out_dir: str) -> None:
         sys.exit(3)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A library's warning (matplotlib's, WeasyPrint's), which may quote a label or a stylesheet: escaped."""
+    import warnings
+
+    click.echo(shown_message(warnings.formatwarning(message, category, filename, lineno, line)), err=True, nl=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The command line, as a function: exits with the command's status (SystemExit)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="trialkit", standalone_mode=False)
     except TrialkitError as exc:
@@ -124,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except Exception:
         click.echo("trialkit: internal error (a bug in trialkit; please report it with this output):", err=True)
-        traceback.print_exc()
+        click.echo(shown_message(traceback.format_exc()), err=True, nl=False)  # it may quote a data value
         sys.exit(1)
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from trialkit.confined import study_logo, study_templates
 from trialkit.errors import ConfigError, shown
 from trialkit.plan import AnalysisItem, Conditions, DeclaredAnalysis, Treatment, plan_problems
 
@@ -39,7 +40,7 @@ class StudyInfo(_Strict):
     report_date: str = ""
     sponsor: str = ""
     confidentiality: str = ""
-    #: an image inside the study folder, shown on the title block
+    #: an image file inside the study folder (no symbolic link out of it), shown on the title block
     logo: Path | None = None
     page_size: Literal["A4", "Letter"] = "A4"
 
@@ -335,22 +336,22 @@ def shown_yaml_error(exc: yaml.YAMLError) -> str:
     return shown(str(exc).replace("\n", " "), limit=400)
 
 
-def _resolved_file(config_path: Path, key: str, root: Path, value: Path | None, *, must_exist: bool = True) -> None:
-    """Refuse a path study.yaml names that no file system call can take (a NUL byte, a symlink loop) or,
-    when ``must_exist``, that is not a file."""
+def _resolved_file(config_path: Path, key: str, root: Path, value: Path | None) -> None:
+    """Refuse a path study.yaml names that no file system call can take (a NUL byte, a symlink loop) or that
+    is not a file."""
     if value is None:
         return
     if "\x00" in str(value):
         raise ConfigError(f"{shown(config_path)}: {key}: the path {shown(value, quote=True)} holds a NUL byte; "
                           "write the file's name")
     try:
-        target = (root / value).resolve(strict=must_exist)
+        target = (root / value).resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
             raise ConfigError(f"{shown(config_path)}: {key}: {shown(root / value)} is a symbolic link that "
                               "leads back to itself (a symlink loop)") from None
         raise ConfigError(f"{shown(config_path)}: {key}: file not found: {shown(root / value)}") from None
-    if must_exist and not target.is_file():
+    if not target.is_file():
         raise ConfigError(f"{shown(config_path)}: {key}: not a file: {shown(target)}")
 
 
@@ -404,7 +405,9 @@ def load_config(path: str | Path) -> StudyConfig:
         raise ConfigError(f"{shown(path)}: source: unknown key")
     for key, value in (("data.records", config.data.records), ("data.subjects", config.data.subjects)):
         _resolved_file(path, key, config.root, value)
-    _resolved_file(path, "study.logo", config.root, config.study.logo, must_exist=False)  # the report checks the rest
+    if config.study.logo is not None:
+        study_logo(config.root, config.study.logo, config_path=path)
+    study_templates(config.root, config_path=path)
     problems = plan_problems(config)
     if problems:
         raise ConfigError(f"{shown(path)}: invalid analysis plan\n"

@@ -22,6 +22,11 @@ class DataError(TrialkitError):
     """An input file cannot be read or holds values that make the analysis meaningless."""
 
 
+class TemplateError(TrialkitError):
+    """A study's own report template cannot be read or rendered: a syntax error, an undefined name, something
+    the sandbox refuses, a file outside its templates folder. The message names the template file and line."""
+
+
 class AnalysisError(TrialkitError):
     """An analysis cannot be computed from the data it was given."""
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trialkit.errors import shown
+from trialkit.safe_csv import csv_text, neutralise_frame, restore_frame
 
 #: how many rows a finding that counts records names before saying how many more
 ROWS_NAMED = 5
@@ -60,6 +61,21 @@ class DataIssue:
 
 
 ISSUE_COLUMNS = [f.name for f in fields(DataIssue)]
+
+
+def issues_to_csv(issues: pd.DataFrame) -> str:
+    """The findings (columns :data:`ISSUE_COLUMNS`) as ``data_issues.csv``; a text cell that a spreadsheet would
+    run as a formula (``=...``) starts with a single quote (:mod:`trialkit.safe_csv`), ``row`` is never changed."""
+    return csv_text(neutralise_frame(issues, numeric=["row"]))
+
+
+def read_issues(path) -> pd.DataFrame:
+    """Read a ``data_issues.csv`` back: text as the findings held it (the quote :func:`issues_to_csv` put before
+    a formula-like text removed), ``row`` as whole numbers."""
+    issues = pd.read_csv(path, dtype=str, keep_default_na=False)
+    issues["row"] = pd.to_numeric(issues["row"].mask(issues["row"] == "")).astype("Int64")
+    return restore_frame(issues, numeric=["row"])
+
 def suggest(value: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f" (did you mean {shown(close[0], quote=True)}?)" if close else ""

@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from trialkit.config import StudyConfig
+from trialkit.confined import study_templates
 
 #: trialkit's runtime dependencies, as pyproject.toml lists them (a test keeps the two the same); the
 #: manifest records these and every package they require in turn (:func:`software_versions`)
@@ -114,8 +115,8 @@ def study_files(config: StudyConfig) -> list[Path]:
     ``templates/`` folder (sorted; a symbolic link counts when it leads inside the study folder) and the logo."""
     files = [config.source, config.records_path, config.subjects_path]
     root = config.root.resolve()
-    templates = config.root / "templates"
-    if templates.is_dir() and not templates.is_symlink():
+    templates = study_templates(config.root)  # the folder the report reads, also when a link inside the study
+    if templates is not None:
         for path in sorted(templates.rglob("*")):
             if path.is_file() and path.resolve().is_relative_to(root):
                 files.append(path)

@@ -10,10 +10,12 @@ import pandas as pd
 
 from trialkit.config import StudyConfig, load_config
 from trialkit.derivations import derive
+from trialkit.findings import issues_to_csv
 from trialkit.loaders import load_study
 from trialkit.publish import output_folder, publish
 from trialkit.report import render_report
-from trialkit.results import analysis_findings, ard_to_csv, build_ard
+from trialkit.results import ard_to_csv, build_ard
+from trialkit.results.estimability import not_estimable
 from trialkit.validation import ValidatedStudy, validate
 
 Progress = Callable[[str], None]
@@ -38,11 +40,9 @@ def _load_and_validate(config: StudyConfig, progress: Progress) -> ValidatedStud
 
 
 def findings_of(checked: ValidatedStudy, ard: pd.DataFrame) -> pd.DataFrame:
-    """``data_issues.csv``: the data findings, then the results of the analyses that could not be computed
-    (check ``not_estimable``, :func:`trialkit.results.analysis_findings`)."""
-    data = checked.issues_frame()
-    analyses = analysis_findings(ard)
-    return pd.concat([data, analyses], ignore_index=True) if len(analyses) else data
+    """``data_issues.csv``: the data findings, then what the analyses could not estimate (check
+    ``not_estimable``, :func:`trialkit.results.estimability.not_estimable`)."""
+    return pd.concat([checked.issues_frame(), not_estimable(ard)], ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
         "report.pdf": report.files["report.pdf"],
         "report.html": report.files["report.html"],
         "ard.csv": ard_to_csv(ard).encode("utf-8"),
-        "data_issues.csv": issues.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        "data_issues.csv": issues_to_csv(issues).encode("utf-8"),
         **report.files,
     }
     contents["manifest.json"] = manifests.to_json(manifests.with_outputs(manifest, contents, report.environment))

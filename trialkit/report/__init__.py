@@ -37,14 +37,25 @@ def render_report(ard: pd.DataFrame, findings: pd.DataFrame, config: StudyConfig
     -------
     ReportOutputs
         ``files`` (file name -> bytes), and the URLs the PDF's fetcher served (``fetched``) and ``refused``.
+
+    Raises
+    ------
+    ConfigError
+        ``study.logo`` or the study's ``templates/`` folder leads outside the study folder, or the logo is
+        missing or not an image (:mod:`trialkit.confined`).
+    TemplateError
+        A study's own template has a syntax error, an undefined name, or does what the sandbox refuses
+        (:mod:`trialkit.report.sandbox`); the message names the template file and line.
     """
     from trialkit.report.build import build_report
     from trialkit.report.render import InProcessExecutor, RenderJob
 
-    logo = (config.root / config.study.logo).resolve() if config.study.logo else None
-    study_templates = config.root / "templates"
-    job = RenderJob(build_report(ard, findings, config, manifest), study_templates,
-                    tuple(p for p in (study_templates, logo) if p is not None))
+    from trialkit.confined import study_logo, study_templates
+
+    # checked again here (load_config checked them): the folder may have changed since
+    logo = study_logo(config.root, config.study.logo, config_path=config.source) if config.study.logo else None
+    templates = study_templates(config.root, config_path=config.source)
+    job = RenderJob(build_report(ard, findings, config, manifest), templates, logo)
     return (executor or InProcessExecutor()).render(job)
 
 

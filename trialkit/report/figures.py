@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from trialkit.report.formatting import fmt_ci, fmt_count, fmt_num
+from trialkit.report.plain_text import plain
 from trialkit.report.spec import ForestPlot, MeanPlot, Plot, StackedBarPlot, TrajectoryPlot, WaterfallPlot
 
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442"]
@@ -19,6 +20,21 @@ WIDTH = 6.3  # inches: the text width of an A4 or Letter page with the report's 
 
 _CHAR = 0.066  # inches: a generous average character width of DejaVu Sans at 8 pt
 _LINE = 0.14  # inches: a line of 8 pt text
+
+
+#: the most characters a label shows in a legend or beside a forest plot's rows (the tables show it whole)
+LABEL_CHARS = 32
+
+
+def _short(label: str, chars: int = LABEL_CHARS) -> str:
+    """A label cut to ``chars`` characters (:data:`LABEL_CHARS`), with an ellipsis where it was cut."""
+    return label if len(label) <= chars else label[: chars - 1] + "\u2026"
+
+
+def _legend_columns(labels: list[str], most: int) -> int:
+    """How many legend entries fit side by side across the figure (each a marker and its label)."""
+    widest = max((len(_short(label)) for label in labels), default=1) + 5
+    return max(1, min(most, len(labels), int(WIDTH / (_CHAR * widest))))
 
 
 def _level_colour(k: int) -> str:
@@ -29,8 +45,8 @@ def _level_colour(k: int) -> str:
 HEIGHT = {MeanPlot: 2.9, TrajectoryPlot: 2.8, WaterfallPlot: 2.5}
 
 
-#: stacked-bar panels side by side, at most
-BAR_PANELS_PER_ROW = 4
+#: stacked-bar panels side by side, at most; the characters a visit's label shows below its bar
+BAR_PANELS_PER_ROW, VISIT_CHARS = 4, 16
 
 
 def size(plot: Plot) -> tuple[float, float]:
@@ -49,7 +65,9 @@ def _figure(plot: Plot, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = Tru
     """A figure of the report's width with one axes, its margins sized for the labels around it."""
     import matplotlib
 
-    matplotlib.rcParams.update({"svg.hashsalt": "trialkit", "svg.fonttype": "none", "font.size": 8,
+    # labels are text as written, never math or LaTeX (trialkit.report.plain_text)
+    matplotlib.rcParams.update({"text.parse_math": False, "text.usetex": False,
+                                "svg.hashsalt": "trialkit", "svg.fonttype": "none", "font.size": 8,
                                 "font.family": "DejaVu Sans", "axes.spines.top": False,
                                 "axes.spines.right": False, "legend.fontsize": 7})
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, smaller import
@@ -65,7 +83,8 @@ def _figure(plot: Plot, *, ylabel: str, ytick_chars: int = 4, xlabel: bool = Tru
 
 
 def _legend(fig, handles, ncols: int) -> None:
-    fig.legend(handles=handles, frameon=False, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, 1.0))
+    fig.legend(handles=handles, labels=[_short(h.get_label()) for h in handles], frameon=False, ncols=ncols,
+               loc="upper center", bbox_to_anchor=(0.5, 1.0))
 
 
 _SVG = "http://www.w3.org/2000/svg"
@@ -105,7 +124,7 @@ def _nan(values):
 
 def _mean_ci(plot: MeanPlot):
     series, visits = plot.series, plot.visits
-    ncols = min(len(series), 4)
+    ncols = _legend_columns([s.label for s in series], 4)
     fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=-(-len(series) // ncols))
     step = 0.08
     handles = []
@@ -136,7 +155,8 @@ def _trajectories(plot: TrajectoryPlot):
     from matplotlib.lines import Line2D
 
     levels = plot.levels
-    fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=1 if levels else 0)
+    ncols = _legend_columns(list(levels), len(levels))
+    fig, ax = _figure(plot, ylabel=plot.ylabel, legend_rows=-(-len(levels) // ncols) if levels else 0)
     subjects = plot.subjects
     shifts = _offsets(len(subjects), plot.jitter)
     lines = LineCollection([[(x, y + d) for x, y in zip(s.x, s.y)] for s, d in zip(subjects, shifts)],
@@ -148,7 +168,7 @@ def _trajectories(plot: TrajectoryPlot):
     ax.set_xlabel(plot.xlabel)
     if levels:
         _legend(fig, [Line2D([], [], color=_level_colour(k), label=level) for k, level in enumerate(levels)],
-                len(levels))
+                ncols)
     return fig
 
 
@@ -157,8 +177,9 @@ def _waterfall(plot: WaterfallPlot):
 
     values, levels = plot.values, plot.levels
     label_chars = max(map(len, plot.subjects), default=0)
+    ncols = _legend_columns(list(levels), len(levels))
     fig, ax = _figure(plot, ylabel=plot.ylabel, xtick_lines=label_chars * 0.35 if plot.subjects else 0.3,
-                      legend_rows=1 if levels else 0)
+                      legend_rows=-(-len(levels) // ncols) if levels else 0)
     x = range(len(values))
     colours = [_level_colour(k) for k in plot.level_of_bar] if plot.level_of_bar else None
     if colours is not None:
@@ -183,13 +204,13 @@ def _waterfall(plot: WaterfallPlot):
     ax.set_xlim(-0.6, len(values) - 0.4)
     ax.set_xlabel(plot.xlabel)
     if levels:
-        _legend(fig, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], len(levels))
+        _legend(fig, [Patch(color=_level_colour(k), label=level) for k, level in enumerate(levels)], ncols)
     return fig
 
 
 def _forest(plot: ForestPlot):
     rows = plot.rows
-    labels = [r.label for r in rows]
+    labels = [_short(r.label) for r in rows]
     d = plot.decimals
     texts = [(fmt_count(r.n) if r.n is not None else "", fmt_num(r.estimate, d), fmt_ci(r.lower, r.upper, d))
              for r in rows]
@@ -247,6 +268,7 @@ def _stacked_bars(plot: StackedBarPlot):
     colours = {k: span[k - shown[0]] for k in range(shown[0], shown[-1] + 1)} if shown else {}
     per_row = min(len(panels), BAR_PANELS_PER_ROW)
     rows = -(-len(panels) // per_row)
+    visits = [_short(v, VISIT_CHARS) for v in visits]
     label_chars = max(map(len, visits), default=1)
     fig, first = _figure(plot, ylabel=plot.ylabel, ytick_chars=4, xlabel=False, xtick_lines=0.5 + 0.13 * label_chars,
                          legend_rows=4)
@@ -279,10 +301,10 @@ def _stacked_bars(plot: StackedBarPlot):
             ax.set_ylabel("")
         ax.set_xlim(-0.6, len(visits) - 0.4)
         ax.set_xticks(list(x), visits, rotation=60, ha="right", rotation_mode="anchor", fontsize=6)
-        ax.set_title(panel.title, fontsize=7, pad=9)
+        ax.set_title(_short(panel.title, int(width * WIDTH / (_CHAR * 7 / 8))), fontsize=7, pad=9)
         ax.tick_params(axis="x", length=0)
     fig.legend(handles=[Patch(color=colours[k], label=plot.categories[k]) for k in shown], frameon=False,
-               ncols=len(shown), loc="upper center", bbox_to_anchor=(0.5, 1.0), title=plot.legend_title,
+               ncols=len(shown), loc="upper center", bbox_to_anchor=(0.5, 1.0), title=_short(plot.legend_title, 80),
                title_fontsize=7)
     return fig
 
@@ -292,5 +314,5 @@ _DRAW = {MeanPlot: _mean_ci, TrajectoryPlot: _trajectories, WaterfallPlot: _wate
 
 
 def draw(plot: Plot) -> str:
-    """SVG text of one plot."""
-    return _svg(_DRAW[type(plot)](plot))
+    """SVG text of one plot, its labels drawn as plain text (:mod:`trialkit.report.plain_text`)."""
+    return _svg(_DRAW[type(plot)](plain(plot)))

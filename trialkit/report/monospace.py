@@ -73,11 +73,13 @@ def grid(table: Table, *, line_chars: int | None = None) -> Grid:
     label_width = min(MAX_LABEL_CHARS, max([len(table.stub), *(len(v[0]) for v in values)], default=1))
     widths = [max(label_width, max((len(w) for w in table.stub.split()), default=1))]
     for k, name in enumerate(titles[1:], start=1):
-        widths.append(max([len(v[k]) for v in values] + [len(w) for w in name.split()]
+        # a header word longer than a header line is broken (a 90-character level label must not make a
+        # column 90 characters wide)
+        widths.append(max([len(v[k]) for v in values] + [min(len(w), HEADER_LINE_CHARS) for w in name.split()]
                           + [min(len(name), HEADER_LINE_CHARS)]))
     spans = _spans(table)
-    for label, first, last in spans:  # a spanning header wider than its columns widens them
-        short = len(label) + 2 - (sum(widths[first:last + 1]) + GAP * (last - first))
+    for label, first, last in spans:  # a spanning header wider than its columns widens them, up to a point
+        short = min(len(label), MAX_LABEL_CHARS) + 2 - (sum(widths[first:last + 1]) + GAP * (last - first))
         for k in range(max(short, 0)):
             widths[first + k % (last - first + 1)] += 1
     gap = GAP
@@ -99,6 +101,8 @@ def _header(titles: list[str], widths: list[int], spans, gap: int) -> list[str]:
         line = [" "] * (starts[-1] + widths[-1])
         for label, first, last in spans:
             width = starts[last] + widths[last] - starts[first]
+            if len(label) + 2 > width:  # cut where even the widened columns cannot hold it
+                label = label[: max(width - 3, 1)] + "\u2026"
             text = f" {label} ".center(width, "-")
             line[starts[first]:starts[first] + width] = text
         lines.insert(0, "".join(line).rstrip())

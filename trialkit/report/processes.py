@@ -73,6 +73,8 @@ class TwoProcessExecutor:
         except (EOFError, pickle.UnpicklingError):
             code = self._process.wait()
             raise RuntimeError(f"the render process failed (exit status {code}):\n{self._read_log()}") from None
+        if isinstance(answer, dict) and "user_error" in answer:
+            raise answer["user_error"]  # a TrialkitError (a study's template): exit status 2, its message
         if isinstance(answer, dict) and "error" in answer:
             raise RuntimeError(f"rendering failed in the render process:\n{answer['error']}")
         return answer
@@ -88,7 +90,9 @@ class TwoProcessExecutor:
             stream.close()
         log = self._read_log()
         if log and self._answered:
-            sys.stderr.write(log)
+            from trialkit.errors import shown_message
+
+            sys.stderr.write(shown_message(log))  # it may quote a study's stylesheet or a label: escaped
 
     def _read_log(self) -> str:
         if self._log.closed:
@@ -103,6 +107,8 @@ def _serve() -> int:
     """The render process: import the render libraries, wait for the job, answer the figures, then the PDF."""
     import gc
     import traceback
+
+    from trialkit.errors import TrialkitError
 
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to the error log, not into the answer
@@ -125,6 +131,8 @@ def _serve() -> int:
         svgs = render.draw_figures(job)
         reply(svgs)
         reply(render.make_pdf(job, svgs))
+    except TrialkitError as exc:  # the user's to fix (a study's template): handed back as it is
+        reply({"user_error": exc})
     except BaseException:  # noqa: BLE001 - handed back to the main process, which raises it
         reply({"error": traceback.format_exc()})
     answer.close()

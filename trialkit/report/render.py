@@ -1,7 +1,7 @@
 """Rendering a built report: the steps, and the in-process executor that runs them one after another.
 
-A :class:`RenderJob` is plain, picklable data (the typed report and the folders its templates and logo come
-from). Its steps: draw the figures (matplotlib), make the PDF (Jinja and WeasyPrint, showing the figures),
+A :class:`RenderJob` is plain, picklable data (the typed report, the folder its study's templates come from
+and the logo file). Its steps: draw the figures (matplotlib), make the PDF (Jinja and WeasyPrint, showing the figures),
 make the HTML report (the figures inline) and the RTF tables. :class:`InProcessExecutor` is the reference;
 :mod:`trialkit.report.processes` runs the same steps in a second process, with the same bytes.
 """
@@ -17,10 +17,11 @@ from trialkit.report.spec import Report
 @dataclass(frozen=True)
 class RenderJob:
     report: Report
-    #: the study's own templates folder (it may not exist)
+    #: the study's own templates folder, resolved and inside the study folder (:mod:`trialkit.confined`), if any
     study_templates: Path | None = None
-    #: files and folders the PDF may fetch from besides the packaged templates: the study's templates, its logo
-    fetchable: tuple[Path, ...] = ()
+    #: the study's logo file, resolved and inside the study folder, if any: the one file besides stylesheets and
+    #: fonts of the template folders that the PDF may fetch
+    logo: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def make_pdf(job: RenderJob, svgs: list[str]) -> PdfResult:
     from trialkit.report.templates import packaged_templates, render_html
 
     html = render_html(job.report, study_templates=job.study_templates, medium="pdf")
-    fetcher = ConfinedFetcher(packaged_templates(), *job.fetchable, figures=svgs)
+    fetcher = ConfinedFetcher(packaged_templates(), job.study_templates, files=[job.logo], figures=svgs)
     pdf = render_pdf(html, fetcher=fetcher, figures=sum(1 for svg in svgs if svg))
     return PdfResult(pdf, tuple(fetcher.served), tuple(fetcher.refused), pdf_fonts.environment())
 

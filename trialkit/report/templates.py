@@ -1,8 +1,8 @@
 """The Jinja environment and the report's HTML: the HTML report itself, and the source of the PDF.
 
-The environment is sandboxed (a study's own templates are files someone sent, not code to trust), escapes
-every value, and fails on an undefined name. A study's ``templates/`` folder overrides the packaged
-templates file by file.
+The environment is sandboxed (a study's own templates are files someone sent, not code to trust: see
+:mod:`trialkit.report.sandbox`), escapes every value, and fails on an undefined name. A study's
+``templates/`` folder overrides the packaged templates file by file.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import functools
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from trialkit.errors import TrialkitError
 from trialkit.report.formatting import FILTERS
 from trialkit.report.monospace import monospace
+from trialkit.report.sandbox import render, report_sandbox
 from trialkit.report.spec import Report
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -33,23 +33,20 @@ def packaged_templates() -> Path:
 
 
 def environment(study_templates: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment: a study's own ``templates/`` folder overrides the packaged files. One per folder
-    and process, so that each template is compiled once."""
-    return _environment(study_templates if study_templates is not None and study_templates.is_dir() else None)
+    """The Jinja environment (:mod:`trialkit.report.sandbox`): a study's own ``templates/`` folder (resolved
+    and inside the study folder: :func:`trialkit.confined.study_templates`) overrides the packaged files. One
+    per folder and process, so that each template is compiled once."""
+    return _environment(_folder(study_templates))
+
+
+def _folder(study_templates: Path | None) -> Path | None:
+    return study_templates.resolve() if study_templates is not None and study_templates.is_dir() else None
 
 
 @functools.lru_cache(maxsize=16)
 def _environment(study_templates: Path | None) -> jinja2.Environment:
-    loaders = [jinja2.FileSystemLoader(str(folder)) for folder in (study_templates, packaged_templates()) if folder]
-    env = SandboxedEnvironment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(FILTERS, monospace=monospace)
+    env = report_sandbox([folder for folder in (study_templates, packaged_templates()) if folder])
+    env.add_filters({**FILTERS, "monospace": monospace})
     return env
 
 
@@ -71,5 +68,5 @@ def render_html(report: Report, *, study_templates: Path | None = None, medium: 
             shown[figure.number] = Markup((svgs or [])[k])
         else:
             shown[figure.number] = Markup(f'<img class="figure" src="{FIGURE_URL.format(k)}" alt="">')
-    return environment(study_templates).get_template("report.html.j2").render(report=report, medium=medium,
-                                                                              figures=shown)
+    folder = _folder(study_templates)
+    return render(_environment(folder), "report.html.j2", folder, report=report, medium=medium, figures=shown)

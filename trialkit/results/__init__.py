@@ -25,11 +25,11 @@ from trialkit.results import summaries
 from trialkit.results.contrasts import Contrast
 from trialkit.results.dataset import ard_to_csv, format_full, read_ard
 from trialkit.results.groups import OVERALL, groups, groups_of, natural_key
-from trialkit.results.ordinal import ORDINAL_ANALYSES, analysis_findings, ordinal_rows
+from trialkit.results.ordinal import ORDINAL_ANALYSES, ordinal_rows
 from trialkit.results.rows import ARD_COLUMNS, ArdRow, frame_of
 
-__all__ = ["ARD_COLUMNS", "OVERALL", "ArdRow", "Contrast", "analysis_findings", "ard_to_csv", "build_ard",
-           "format_full", "groups", "groups_of", "natural_key", "read_ard"]
+__all__ = ["ARD_COLUMNS", "OVERALL", "ArdRow", "Contrast", "ard_to_csv", "build_ard", "format_full", "groups",
+           "groups_of", "natural_key", "read_ard"]
 
 
 def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -54,8 +54,9 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
     """
     wanted = set(config.analyses)
     analysed = subjects[subjects["subject"].isin(set(data.values["subject"]))]
-    rows: list[ArdRow] = [*summaries.population(analysed, config), *summaries.disposition(data.values, config),
-                          *summaries.individual(data, config), *summaries.baseline(analysed, config)]
+    head = frame_of([*summaries.population(analysed, config), *summaries.disposition(data.values, config)])
+    individual = summaries.individual(data, config)
+    rows: list[ArdRow] = summaries.baseline(analysed, config)
     for measure, spec in config.measures.items():
         if "descriptive" in wanted:
             rows += summaries.descriptive(_of(data.values, measure), _of(data.change, measure), measure, config)
@@ -73,7 +74,7 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig) -
             rows += models.mmrm_rows(data.change, config)
     if wanted & set(ORDINAL_ANALYSES):
         rows += ordinal_rows(data, config, wanted)
-    return frame_of(rows)
+    return pd.concat([head, individual, frame_of(rows)], ignore_index=True)
 
 
 def _of(frame: pd.DataFrame, measure: str) -> pd.DataFrame:

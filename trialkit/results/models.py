@@ -39,8 +39,16 @@ def _categorical(frame: pd.DataFrame, column: str, levels: list[str]) -> pd.Data
     return frame.assign(**{column: pd.Categorical(frame[column], categories=levels)})
 
 
+#: the inference of an estimate the model cannot give (a visit or level without data)
+NOT_ESTIMABLE = pd.Series(float("nan"), index=INFERENCE)
+
+
 def _inference(key: ArdRow, values, n: float, extra: tuple = ()) -> list[ArdRow]:
     return key.with_stats([("n", n), *((s, values[s]) for s in INFERENCE), *extra])
+
+
+def _not_estimable(key: ArdRow, why: str) -> ArdRow:
+    return key._replace(note=f"{key.note}; not estimable: {why}" if key.note else f"not estimable: {why}")
 
 
 def _convergence_note(result, note: str) -> str:
@@ -81,14 +89,16 @@ def _by_subgroup(model: _Model, measure: str, data: pd.DataFrame, subgroup: str)
         fit, note = model.fit(part, subgroup)
     except AnalysisError as exc:
         return _failed(key, exc)
-    estimates = model.by_level(fit, subgroup).reset_index(drop=True)
-    adjusted = holm(estimates["p_value"])
+    levels = list(part[subgroup].cat.categories)
+    estimates = model.by_level(fit, subgroup).set_index(subgroup).reindex(levels)
+    adjusted = dict(zip(levels, holm(estimates["p_value"])))
     counts = model.count(part, subgroup)
     rows = []
-    for i, values in estimates.iterrows():
-        level = values[subgroup]
+    for level, values in estimates.iterrows():
         at = key._replace(group=level, visit=model.visit, contrast=model.contrast, note=note)
-        rows += _inference(at, values, counts.get(level, 0), extra=(("p_adjusted", adjusted[i]),))
+        if values[INFERENCE].isna().all():
+            at = _not_estimable(at, f"no estimate of {model.contrast.label} in {subgroup} {level}")
+        rows += _inference(at, values, counts.get(level, 0), extra=(("p_adjusted", adjusted[level]),))
     test = fit.type3().set_index("term").loc[f"visit:{subgroup}"]
     interaction = key._replace(contrast=Contrast.interaction(subgroup), note=note)
     rows += interaction.with_stats([("statistic", test.statistic), ("num_df", test.num_df), ("df", test.den_df),
@@ -133,8 +143,13 @@ def lmm_rows(values: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
         return diffs[diffs["contrast"] == _pairwise_label(contrast)]
 
     def overall(result, data: pd.DataFrame, key: ArdRow) -> list[ArdRow]:
-        diff = result.pairwise("visit").set_index("contrast").loc[_pairwise_label(contrast)]
-        return _inference(key._replace(contrast=contrast), diff, result.n_subjects)
+        diffs = result.pairwise("visit").set_index("contrast")
+        key = key._replace(contrast=contrast)
+        label = _pairwise_label(contrast)
+        if label in diffs.index:
+            return _inference(key, diffs.loc[label], result.n_subjects)
+        return _inference(_not_estimable(key, f"no values at {visits.endpoint} or {visits.baseline}"), NOT_ESTIMABLE,
+                          result.n_subjects)
 
     return _rows(_Model("lmm", visits.order, fit, overall, by_level, _subjects, "", contrast), values, config)
 
@@ -171,11 +186,14 @@ def mmrm_rows(change: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
     def overall(result, data: pd.DataFrame, key: ArdRow) -> list[ArdRow]:
         """The LS mean change at each visit, and whether the model converged."""
         counts = data.groupby("visit", observed=True)["subject"].nunique()
+        lsmeans = result.lsmeans("visit").set_index("visit")
         rows = []
-        for _, ls in result.lsmeans("visit").iterrows():
-            visit = ls["visit"]
-            rows += _inference(key._replace(visit=visit, contrast=Contrast.change(visit, visits.baseline)), ls,
-                               counts.get(visit, 0))
+        for visit in visits.post_baseline:
+            at = key._replace(visit=visit, contrast=Contrast.change(visit, visits.baseline))
+            if visit in lsmeans.index:
+                rows += _inference(at, lsmeans.loc[visit], counts.get(visit, 0))
+            else:
+                rows += _inference(_not_estimable(at, f"no change from {visits.baseline} at {visit}"), NOT_ESTIMABLE, 0)
         return rows + [key._replace(stat="converged", value=float(result.converged))]
 
     return _rows(_Model("mmrm", visits.post_baseline, fit, overall, by_level, at_endpoint, visits.endpoint,

@@ -324,8 +324,15 @@ def analysis_findings(ard: pd.DataFrame) -> pd.DataFrame:
                   column=["" if o else k[2] for k, o in zip(keys, overall)],
                   value=["" if o else k[3] for k, o in zip(keys, overall)],
                   measure=[k[1] for k in keys], visit=[k[4] for k in keys],
-                  message=[f"{k[0]} analysis of {k[1]}, {_who(k[2], k[3])}: {'; '.join(_merged(list(reasons[k])))}; "
-                           "shown as NE (empty in ard.csv)" for k in keys])[ISSUE_COLUMNS]
+                  message=[f"{_where(*k)}: {NOT_ESTIMABLE}{'; '.join(_merged(list(reasons[k])))}; shown as NE"
+                           for k in keys])[ISSUE_COLUMNS]
+
+
+def _where(analysis: str, measure: str, group_var: str, group: str, visit: str) -> str:
+    """What a finding is about, as :mod:`trialkit.results.estimability` says it: "ordinal, CGI-S, SITE, Week 5"
+    (a model of the whole subgroup), "shift, CGI-S, SITE 2, Week 5"; all subjects unnamed."""
+    group = "" if group_var == OVERALL[0] else f"{group_var} {group}".strip()
+    return ", ".join(part for part in (analysis, measure, group, visit) if part)
 
 
 def _merged(reasons: list[str]) -> list[str]:
@@ -352,8 +359,3 @@ def _merged(reasons: list[str]) -> list[str]:
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-
-def _who(group_var: str, group: str) -> str:
-    if group_var == OVERALL[0]:
-        return "all subjects"
-    return f"{group_var} {group}" if group else f"by {group_var}"

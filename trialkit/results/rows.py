@@ -43,6 +43,23 @@ class ArdRow(NamedTuple):
 ARD_COLUMNS = list(ArdRow._fields)
 
 
+def rows_frame(analysis: str, **columns) -> pd.DataFrame:
+    """Many ARD rows at once, as a table with :data:`ARD_COLUMNS`: each column a value for every row or a
+    column of values (a Series), the rest the defaults of :class:`ArdRow`; ``contrast`` a :class:`Contrast`
+    or None. For rows that come one per record (each subject's values), where a row at a time is slow."""
+    lengths = {len(v) for v in columns.values() if isinstance(v, pd.Series)}
+    (n,) = lengths or {1}
+    data = {}
+    for name in ARD_COLUMNS:
+        value = analysis if name == "analysis" else columns.get(name, ArdRow._field_defaults.get(name))
+        if name == "contrast":
+            value = value.label if value is not None else ""
+        data[name] = value.to_numpy() if isinstance(value, pd.Series) else [value] * n
+    frame = pd.DataFrame(data)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
 def frame_of(rows: Iterable[ArdRow]) -> pd.DataFrame:
     """The rows as the ARD's DataFrame: :data:`ARD_COLUMNS`, the contrast as its label, ``value`` float."""
     ard = pd.DataFrame(list(rows), columns=ARD_COLUMNS)

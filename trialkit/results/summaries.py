@@ -9,7 +9,7 @@ from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
 from trialkit.results.contrasts import Contrast
 from trialkit.results.groups import groups, natural_key
-from trialkit.results.rows import ArdRow
+from trialkit.results.rows import ArdRow, rows_frame
 from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
 
 
@@ -29,19 +29,21 @@ def disposition(values: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
     return rows
 
 
-def individual(data: AnalysisData, config: StudyConfig) -> list[ArdRow]:
-    """Each subject's value at each visit and change at the endpoint (figures of individual subjects)."""
+def individual(data: AnalysisData, config: StudyConfig) -> pd.DataFrame:
+    """Each subject's value at each visit and change at the endpoint (figures of individual subjects), as ARD
+    rows in a table: there is one per record, so they are made a column at a time."""
     first = config.subjects.subgroups[0] if config.subjects.subgroups else None
     visits = config.visits
-    rows = []
-    for r in data.values.itertuples(index=False):
-        rows.append(ArdRow("individual", r.measure, "subject", r.subject, r.visit, stat="value", value=float(r.value),
-                           category=getattr(r, first) if first else ""))
-    change = Contrast.change(visits.endpoint, visits.baseline)
-    for r in data.endpoint.itertuples(index=False):
-        rows.append(ArdRow("individual", r.measure, "subject", r.subject, visits.endpoint, change, "change",
-                           float(r.change), getattr(r, first) if first else ""))
-    return rows
+    values, endpoint = data.values, data.endpoint
+    change = Contrast.change(visits.endpoint, visits.baseline) if visits.baseline is not None else None
+    return pd.concat([
+        rows_frame("individual", measure=values["measure"], group_var="subject", group=values["subject"],
+                   visit=values["visit"], stat="value", value=values["value"],
+                   category=values[first] if first else ""),
+        rows_frame("individual", measure=endpoint["measure"], group_var="subject", group=endpoint["subject"],
+                   visit=visits.endpoint, contrast=change, stat="change", value=endpoint["change"],
+                   category=endpoint[first] if first else ""),
+    ], ignore_index=True)
 
 
 def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
@@ -78,14 +80,17 @@ def descriptive(values: pd.DataFrame, change: pd.DataFrame, measure: str, config
     post-baseline visit, per group."""
     visits, alpha = config.visits, config.alpha
     rows = []
+    empty = pd.Series([], dtype=float)
     for group_var, group, part in groups(values, config):
+        by_visit = dict(tuple(part.groupby("visit", sort=False)["value"]))
         for visit in visits.order:
             key = ArdRow("descriptive", measure, group_var, group, visit)
-            rows += key.with_stats(summarize(part.loc[part["visit"] == visit, "value"], alpha=alpha).stats())
+            rows += key.with_stats(summarize(by_visit.get(visit, empty), alpha=alpha).stats())
     for group_var, group, part in groups(change, config):
+        by_visit = dict(tuple(part.groupby("visit", sort=False)["change"]))
         for visit in visits.post_baseline:
             key = ArdRow("change", measure, group_var, group, visit, Contrast.change(visit, visits.baseline))
-            rows += key.with_stats(summarize(part.loc[part["visit"] == visit, "change"], alpha=alpha).stats())
+            rows += key.with_stats(summarize(by_visit.get(visit, empty), alpha=alpha).stats())
     return rows
 
 

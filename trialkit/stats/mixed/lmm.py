@@ -58,7 +58,8 @@ def lmm(data: pd.DataFrame, formula: str, *, subject: str, random: str = "1", re
     keep = (used & data[subject].notna() & data[slopes].notna().all(axis=1)).loc[data.loc[used].index].to_numpy()
     rows = data.loc[used].index[keep]
     y, X = y[keep], X[keep]
-    subjects = data.loc[rows, subject].astype(str).to_numpy()
+    # subjects as integer codes in the order of their names: sorting and comparing 100,000s of names is slow
+    subjects = pd.factorize(data.loc[rows, subject].astype(str).to_numpy(), sort=True)[0]
     Z = np.column_stack([np.ones(len(rows)), *(data.loc[rows, s].to_numpy(dtype=float) for s in slopes)])
     q = Z.shape[1]
     order = np.argsort(subjects, kind="stable")
@@ -101,6 +102,11 @@ def lmm(data: pd.DataFrame, formula: str, *, subject: str, random: str = "1", re
 
     problem = Problem(groups, full, reml=reml)
     resid = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    if len(np.unique(subjects)) < 2:
+        raise AnalysisError(f"{len(np.unique(subjects))} subject(s): a mixed model needs at least 2")
+    if not np.any(np.abs(resid) > 1e-9 * max(1.0, float(np.max(np.abs(y))))):
+        raise AnalysisError("the fixed effects fit every value exactly (for example, every value is the same): "
+                            "no residual variance to estimate")
     means = pd.Series(resid).groupby(subjects).mean()
     start = cov.start("us", np.r_[max(means.var(), 1e-4 * resid.var()), np.full(q - 1, 1e-2 * resid.var())])
     fit = maximise(problem, np.r_[start, 0.5 * np.log(resid.var())])

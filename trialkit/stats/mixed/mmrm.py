@@ -59,7 +59,8 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
         raise AnalysisError(f"visit levels {sorted(unknown)} are not among {visits}")
     t = len(visits)
     positions = pd.Categorical(visit_text, categories=visits).codes.astype(int)
-    subject_codes, subject_names = pd.factorize(subjects)
+    # subjects as integer codes in the order of their names: sorting and comparing 100,000s of names is slow
+    subject_codes, subject_names = pd.factorize(subjects, sort=True)
     pair = subject_codes * t + positions
     if len(np.unique(pair)) < len(pair):
         values, counts = np.unique(pair, return_counts=True)
@@ -68,8 +69,8 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
                             "an MMRM needs one per visit")
     # weights as SAS's WEIGHT statement: Var = Sigma / w, i.e. Sigma for the rescaled y and X
     sw = np.sqrt(w)
-    order = np.lexsort((positions, subjects))
-    subjects, positions = subjects[order], positions[order]
+    order = np.lexsort((positions, subject_codes))
+    subjects, positions = subject_codes[order], positions[order]
     y_w, X_w = (y * sw)[order], (X * sw[:, None])[order]
     starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
     n_subjects = len(starts)
@@ -83,7 +84,14 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
     X_pad[subject_index, positions] = X_w
     y_pad[subject_index, positions] = y_w
     observed[subject_index, positions] = True
-    keys, pattern_of = np.unique(observed, axis=0, return_inverse=True)
+    # each missingness pattern as a number whose bits are the visits, the first visit the highest bit: the
+    # patterns come out in the order of the rows of observed (np.unique(observed, axis=0)), at integer speed
+    if t <= 62:
+        bits = np.left_shift(1, np.arange(t - 1, -1, -1, dtype=np.int64))
+        codes, pattern_of = np.unique(observed @ bits, return_inverse=True)
+        keys = (codes[:, None] & bits) > 0
+    else:  # more visits than bits in a number
+        keys, pattern_of = np.unique(observed, axis=0, return_inverse=True)
     order_by_pattern = np.argsort(pattern_of, kind="stable")
     cuts = np.flatnonzero(np.r_[True, np.diff(pattern_of[order_by_pattern]) != 0])
     Xs = np.split(X_pad[order_by_pattern], cuts[1:])
@@ -102,6 +110,11 @@ def _prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str, cova
                       log_weights=float(np.sum(np.log(w))), n_obs=len(y_w))
     # start: the pairwise-complete covariance of the OLS residuals (unstructured), else their variances
     resid = y_w - X_w @ np.linalg.lstsq(X_w, y_w, rcond=None)[0]
+    if len(np.unique(subjects)) < 2:
+        raise AnalysisError(f"{len(np.unique(subjects))} subject(s): a mixed model needs at least 2")
+    if not np.any(np.abs(resid) > 1e-9 * max(1.0, float(np.max(np.abs(y_w))))):
+        raise AnalysisError("the fixed effects fit every value exactly (for example, every value is the same): "
+                            "no residual variance to estimate")
     wide = np.full((len(starts), t), np.nan)
     wide[subject_index, positions] = resid
     moment = pd.DataFrame(wide).cov(min_periods=2).to_numpy()  # pairwise-complete

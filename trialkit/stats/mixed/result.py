@@ -108,7 +108,9 @@ class MixedModelResult(LinearContrasts):
     def f_test(self, L: np.ndarray) -> dict[str, float]:
         """F test of L beta = 0 (L: q x p), with Fai-Cornelius denominator df under Satterthwaite."""
         L = np.atleast_2d(np.asarray(L, dtype=float))
-        q = np.linalg.matrix_rank(L)
+        q = np.linalg.matrix_rank(L) if L.size else 0
+        if q == 0:  # nothing to test (a factor with one level): no test, not an error
+            return {"num_df": 0.0, "den_df": float("nan"), "statistic": float("nan"), "p_value": float("nan")}
         V = L @ self.cov_beta @ L.T
         b = L @ self.beta
         F = float(b @ np.linalg.pinv(V) @ b) / q
@@ -122,7 +124,9 @@ class MixedModelResult(LinearContrasts):
             vals, vecs = np.linalg.eigh(V)
             keep = vals > vals.max() * 1e-10
             nus = np.array([self._satterthwaite(vecs[:, m] @ L) for m in np.flatnonzero(keep)])
-            E = np.sum(nus[nus > 2] / (nus[nus > 2] - 2))
+            big = nus[nus > 2]
+            with np.errstate(invalid="ignore"):  # an infinite df (a term known exactly) contributes 1
+                E = np.sum(np.where(np.isinf(big), 1.0, big / (big - 2)))
             ddf = 2 * E / (E - q) if E > q else np.inf
             if q == 1:
                 ddf = float(nus[0])
@@ -158,9 +162,20 @@ def finish(fit, problem, design: Design, X: np.ndarray, y: np.ndarray, subjects:
            n_excluded: int, covariance_matrix,
            covariance_frame: pd.DataFrame | None = None, sigma2: float = float("nan"),
            n_subjects_in_data: int | None = None, kr_structure: tuple[str, int] | None = None) -> MixedModelResult:
-    """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm)."""
+    """Turn an engine fit into a :class:`MixedModelResult` (shared by mmrm and lmm).
+
+    Raises
+    ------
+    AnalysisError
+        The fixed effects cannot be estimated at the fit (X'V^-1 X singular or not finite).
+    """
     p = X.shape[1]
-    C = np.linalg.inv(fit.M)
+    try:
+        if not np.all(np.isfinite(fit.M)):
+            raise np.linalg.LinAlgError("not finite")
+        C = np.linalg.inv(fit.M)
+    except np.linalg.LinAlgError:
+        raise AnalysisError("the fixed effects cannot be estimated: " + "; ".join(fit.messages)) from None
     dM = problem.derivative_of_M(fit.theta)
     dC = -np.einsum("ab,kbc,cd->kad", C, dM, C)
     try:
