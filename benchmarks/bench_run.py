@@ -1,4 +1,5 @@
-"""Cold wall time of `trialkit run` beside the time Python takes to import the dependency stack.
+"""Cold wall time of `trialkit run` beside the time Python takes to import the dependency stack, and of the
+example run with and without the analyses that import statsmodels and pingouin.
 
 Each figure is the median of REPEATS fresh processes (the OS file cache is warm, the interpreter cold).
 The import processes leave without the interpreter's teardown (``os._exit``), as the ``trialkit``
@@ -28,6 +29,14 @@ TRIALKIT_STACK = ("import numpy, pandas, scipy.stats, scipy.optimize, jinja2, we
                   "pydantic, yaml, click, openpyxl, pyreadstat")
 #: the project's chosen analysis stack (statsmodels, pingouin: used from the mixed-model issue on)
 CHOSEN_STACK = "import pandas, statsmodels.api, pingouin, jinja2, weasyprint"
+#: the example study with fewer analyses (as shipped it runs them all, and imports statsmodels and pingouin), and
+#: what each set imports of the two (tests/test_import_cost.py)
+EXAMPLE_VARIANTS = {
+    "the six earlier analyses (statsmodels, pingouin: paired tests, Holm)": ["descriptive", "paired_t", "wilcoxon",
+                                                                            "responder", "lmm", "mmrm"],
+    "descriptive, responder, lmm, mmrm (statsmodels: Holm)": ["descriptive", "responder", "lmm", "mmrm"],
+    "descriptive, responder (neither)": ["descriptive", "responder"],
+}
 #: appended to each import command: leave without the interpreter's teardown, as the trialkit command does
 NO_TEARDOWN = "; import os; os._exit(0)"
 
@@ -67,6 +76,17 @@ def simulated_study(folder: Path, n: int, seed: int = 1) -> Path:
     return folder
 
 
+def example_variant(folder: Path, analyses: list[str]) -> Path:
+    """The example study with other analyses."""
+    import shutil
+
+    shutil.copytree(EXAMPLE, folder)
+    config = yaml.safe_load((folder / "study.yaml").read_text())
+    config["analyses"] = analyses
+    (folder / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
@@ -77,10 +97,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         big = simulated_study(tmp / "big", args.subjects)
+        variants = {f"trialkit run example_study, {name}": [*trialkit, "run", str(example_variant(tmp / f"v{k}", analyses)), "--out",
+                                         str(tmp / f"ov{k}")]
+                    for k, (name, analyses) in enumerate(EXAMPLE_VARIANTS.items())}
         figures = wall({
             "import trialkit's dependency stack": [py, "-c", TRIALKIT_STACK + NO_TEARDOWN],
             "import pandas+statsmodels+pingouin+jinja2+weasyprint": [py, "-c", CHOSEN_STACK + NO_TEARDOWN],
-            "trialkit run example_study (30 subjects)": [*trialkit, "run", str(EXAMPLE), "--out", str(tmp / "o1")],
+            "import statsmodels (ordinal model, shift tests, Holm)": [py, "-c", "import statsmodels.miscmodels."
+                                                                     "ordinal_model, statsmodels.stats.contingency_"
+                                                                     "tables, statsmodels.stats.multitest"
+                                                                     + NO_TEARDOWN],
+            "import pingouin (it imports statsmodels)": [py, "-c", "import pingouin" + NO_TEARDOWN],
+            "trialkit run example_study (30 subjects; all nine analyses)": [*trialkit, "run", str(EXAMPLE), "--out",
+                                                                           str(tmp / "o1")],
+            **variants,
             f"trialkit run simulated study ({args.subjects} subjects)": [*trialkit, "run", str(big), "--out",
                                                                       str(tmp / "o2")],
         }, args.repeats)
@@ -88,9 +118,9 @@ def main() -> None:
           f"Python {platform.python_version()}; {platform.platform()}")
     print(f"median of {args.repeats} cold runs (min in brackets)")
     for name, times in figures.items():
-        print(f"  {name:58s} {statistics.median(times):6.2f} s  ({min(times):.2f})")
+        print(f"  {name:80s} {statistics.median(times):6.2f} s  ({min(times):.2f})")
     base = statistics.median(figures["import trialkit's dependency stack"])
-    example = statistics.median(figures["trialkit run example_study (30 subjects)"])
+    example = statistics.median(figures["trialkit run example_study (30 subjects; all nine analyses)"])
     print(f"example run / stack import = {example / base:.2f} (target <= 1.5)")
 
 

@@ -108,3 +108,11 @@ def example_run(tmp_path_factory):
     shutil.copytree(EXAMPLE, study, dirs_exist_ok=True)
     run_study(study, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def ard(example_run):
+    """The ARD that the end-to-end run of example_study wrote, read back."""
+    from trialkit.results import read_ard
+
+    return read_ard(example_run / "ard.csv")

@@ -54,7 +54,19 @@ def test_missing_required_key(make_study, capsys):
 
 def test_unknown_analysis(make_study, capsys):
     err = _config_error(capsys, make_study(config={"analyses": ["descriptive", "anova"]}))
-    assert "  analyses.1: Input should be 'descriptive', 'paired_t', 'wilcoxon', 'responder', 'lmm' or 'mmrm' (got 'anova')\n" in err
+    assert ("  analyses.1: Input should be 'descriptive', 'paired_t', 'wilcoxon', 'responder', 'lmm', 'mmrm', 'ordinal', "
+            "'shift' or 'friedman' (got 'anova')\n") in err
+
+
+def test_the_short_form_names_are_listed_once_in_the_plan():
+    from typing import get_args
+
+    from trialkit.config import ANALYSES
+    from trialkit.plan import SHORT_ANALYSES, AnalysisItem
+
+    short = get_args(get_args(get_args(AnalysisItem)[0])[0])[0]
+    assert get_args(short) == SHORT_ANALYSES
+    assert set(ANALYSES) < set(SHORT_ANALYSES)  # the default: the ordinal analyses are asked for by name
 
 
 def test_endpoint_not_in_visit_order(make_study, capsys):

@@ -68,8 +68,8 @@ def test_a_degenerate_study_runs_to_the_end_and_names_what_it_cannot_estimate(tm
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     issues = pd.read_csv(out / "data_issues.csv", dtype=str, keep_default_na=False)
     flagged = issues[issues["check"] == "not_estimable"]
-    if expected is None:
-        assert flagged.empty
+    if expected is None:  # nothing but what the example itself cannot estimate: its proportional-odds tests
+        assert flagged["message"].str.startswith("ordinal, ").all(), flagged["message"].tolist()
         return
     analysis, measure, group_var = expected
     assert flagged["message"].str.startswith(f"{analysis}, {measure}").any(), flagged["message"].tolist()

@@ -13,12 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trialkit.results import read_ard
-
-
-@pytest.fixture(scope="module")
-def ard(example_run):
-    return read_ard(example_run / "ard.csv")
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
-"""statsmodels and pingouin are heavy imports: only the functions that use them import them."""
+"""statsmodels and pingouin are heavy imports: only the functions that use them import them, and a run imports
+them only for the analyses that use them."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -30,3 +33,34 @@ def test_the_functions_that_need_them_load_them():
                      "import pandas as pd\n"
                      "shift_table(pd.DataFrame({'b': [1, 2], 'e': [2, 1]}), baseline='b', endpoint='e', levels=[1, 2])")
     assert set(HEAVY) <= set(loaded)
+
+
+def _study(tmp_path, analyses: list[str]):
+    """The example study with other analyses."""
+    import shutil
+
+    import yaml
+
+    from tests.conftest import EXAMPLE
+
+    folder = tmp_path / "study"
+    shutil.copytree(EXAMPLE, folder)
+    config = yaml.safe_load((folder / "study.yaml").read_text())
+    config["analyses"] = analyses
+    (folder / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return folder
+
+
+@pytest.mark.parametrize(("analyses", "heavy"), [
+    (["descriptive", "responder"], set()),
+    # the models by subgroup adjust their p-values for the levels with statsmodels' multipletests (Holm)
+    (["descriptive", "responder", "lmm", "mmrm"], {"statsmodels"}),
+    # the proportional-odds model and the shift tests; paired_t, wilcoxon and friedman load pingouin (which
+    # imports statsmodels itself), as test_the_functions_that_need_them_load_them shows
+    (["descriptive", "ordinal", "shift"], {"statsmodels"}),
+])
+def test_a_run_loads_them_only_for_the_analyses_that_use_them(tmp_path, analyses, heavy):
+    study = _study(tmp_path, analyses)
+    loaded = _loaded(f"from trialkit.pipeline import run_study\nrun_study({str(study)!r}, {str(tmp_path / 'out')!r})")
+    assert set(HEAVY) & set(loaded) == heavy
+    assert (tmp_path / "out" / "report.pdf").is_file()

@@ -215,3 +215,13 @@ def test_wrong_arguments_are_analysis_errors():
         proportional_odds(df, "y ~ x", categorical=["w"])
     with pytest.raises(AnalysisError, match="levels must be at least 2 distinct"):
         proportional_odds(df, "y ~ x", levels=[1, 1])
+
+
+def test_a_factor_of_one_level_has_no_proportional_odds_test_and_says_why():
+    # a factor with one level has no column: its test is NE for that reason, not for "two categories"
+    df = pd.DataFrame({"y": [1, 2, 2, 3, 3, 3, 2, 1, 3, 2, 1, 2], "x": [1.0, 2, 3, 3, 2, 3, 1, 2, 2, 1, 3, 1],
+                       "g": ["A"] * 12})
+    r = proportional_odds(df, "y ~ g + x", levels=[1, 2, 3], categorical=["g"])
+    assert r.estimable and np.isnan(r.po_test.set_index("term").loc["g", "statistic"])
+    assert "proportional-odds test of g: the model with threshold-specific effects cannot be fitted (the term has no " \
+           "columns in these data)" in r.findings

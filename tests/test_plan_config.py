@@ -42,7 +42,8 @@ def test_the_example_study_has_no_plan_and_keeps_its_meaning():
 
     config = load_config(EXAMPLE)
     assert config.declared == [] and config.treatment is None
-    assert config.short_analyses == ["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"]
+    assert config.short_analyses == ["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm", "ordinal", "shift",
+                                     "friedman"]
 
 
 def test_a_cmh_test_is_of_the_value_by_default(make_study):

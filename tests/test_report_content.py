@@ -15,13 +15,13 @@ from trialkit.report.spec import Interval, Number, Table
 @pytest.fixture(scope="module")
 def example():
     from trialkit.derivations import derive
-    from trialkit.pipeline import check_study
+    from trialkit.pipeline import check_study, findings_of
     from trialkit.report.build import build_report
     from trialkit.results import build_ard
 
     config, checked = check_study(EXAMPLE)
     ard = build_ard(derive(checked, config), checked.subjects, config)
-    return build_report(ard, checked.issues_frame(), config)
+    return build_report(ard, findings_of(checked, ard), config)
 
 
 def _report_of(study):

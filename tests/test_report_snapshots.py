@@ -17,8 +17,8 @@ from tests.conftest import EXAMPLE, ROOT
 from tests.helpers import APPROVE, check_snapshot, fixed_manifest
 
 #: pages of the example report compared as images: the title page, a table continued from the page before,
-#: the waterfall and forest plots
-PAGES = (1, 4, 7)
+#: the proportional-odds and shift tables, the waterfall and forest plots, the stacked bars of the categories
+PAGES = (1, 4, 6, 9, 10)
 #: share of pixels allowed to differ (anti-aliasing of another FreeType or poppler)
 PIXEL_TOLERANCE = 0.002
 
@@ -27,14 +27,14 @@ PIXEL_TOLERANCE = 0.002
 def example():
     """The example study's report, built with a fixed manifest, and its render job."""
     from trialkit.derivations import derive
-    from trialkit.pipeline import check_study
+    from trialkit.pipeline import check_study, findings_of
     from trialkit.report.build import build_report
     from trialkit.report.render import RenderJob
     from trialkit.results import build_ard
 
     config, checked = check_study(EXAMPLE)
     ard = build_ard(derive(checked, config), checked.subjects, config)
-    report = build_report(ard, checked.issues_frame(), config, fixed_manifest(config))
+    report = build_report(ard, findings_of(checked, ard), config, fixed_manifest(config))
     return RenderJob(report, config.root / "templates")
 
 

@@ -14,6 +14,9 @@ import pytest
 from tests.conftest import EXAMPLE
 from tests.helpers import run_cli
 
+#: what a run of the example writes: report.pdf, report.html, ard.csv, data_issues.csv and 22 RTF tables
+OUTPUTS = 26
+
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
@@ -69,7 +72,7 @@ def test_verify_passes_on_an_untouched_run(recorded, tmp_path, capsys, monkeypat
     _, out = _copy(recorded, tmp_path)
     result = run_cli(capsys, "verify", str(out))
     assert result.code == 0
-    assert result.out == "verified: all 20 outputs are identical to the recorded run\n"
+    assert result.out == f"verified: all {OUTPUTS} outputs are identical to the recorded run\n"
 
 
 def test_verify_names_an_edited_output(recorded, tmp_path, capsys):
@@ -149,7 +152,8 @@ def test_a_manifest_that_is_not_a_json_object_is_exit_2(recorded, tmp_path, caps
     (lambda m: m.update(study=5), "key 'study': expected the path of the study's study.yaml, found 5"),
     (lambda m: m.update(study=""), "key 'study': expected a non-empty text, found ''"),
     (lambda m: m.update(outputs={"report.pdf": "x"}), "key 'outputs': expected a list of {path, sha256} objects"),
-    (lambda m: m["outputs"].append("report.pdf"), "key 'outputs[20]': expected an object with path and sha256"),
+    (lambda m: m["outputs"].append("report.pdf"),
+     f"key 'outputs[{OUTPUTS}]': expected an object with path and sha256"),
     (lambda m: m["outputs"][0].pop("sha256"), "key 'outputs[0].sha256' is missing"),
     (lambda m: m["outputs"][0].update(sha256="not a hash"), "key 'outputs[0].sha256': expected 64 hexadecimal digits"),
     (lambda m: m["inputs"][1].update(path=None), "key 'inputs[1].path': expected a non-empty text, found None"),
@@ -192,7 +196,8 @@ def test_files_the_run_did_not_write_are_reported(recorded, tmp_path, capsys):
     (out / ".trialkit-lock").write_text("")
     result = run_cli(capsys, "verify", str(out))
     assert result.code == 3
-    assert result.out.startswith("NOT verified: the 20 outputs the rerun made are identical to the recorded ones")
+    assert result.out.startswith(f"NOT verified: the {OUTPUTS} outputs the rerun made are identical to the recorded "
+                                 "ones")
     assert [line for line in result.out.splitlines() if "was not written" in line] == [
         "  cause: file link in the output folder was not written by the run",
         "  cause: file notes.txt in the output folder was not written by the run",
@@ -221,7 +226,7 @@ def test_an_environment_difference_is_named_before_trialkit_is_suspected(recorde
     _as_if_the_pdf_had_been(out, manifest)
     result = run_cli(capsys, "verify", str(out))
     assert result.code == 3
-    assert result.out.startswith("NOT reproduced: 1 of 20 outputs differ (report.pdf)")
+    assert result.out.startswith(f"NOT reproduced: 1 of {OUTPUTS} outputs differ (report.pdf)")
     assert f"  cause: system library changed: pango 1.44.7 -> {pango}" in result.out
     assert (f"  cause: font files for DejaVu Sans Mono changed: {mono['path']} (sha256 000000000000) -> "
             f"{mono['path']} (sha256 {real_sha[:12]})") in result.out
@@ -247,5 +252,5 @@ def test_an_environment_difference_that_changed_no_output_is_a_note(recorded, tm
     result = run_cli(capsys, "verify", str(out))
     assert result.code == 0
     assert result.out.splitlines() == [
-        "verified: all 20 outputs are identical to the recorded run",
+        f"verified: all {OUTPUTS} outputs are identical to the recorded run",
         f"  note: system library changed: fontconfig 2.13.1 -> {fontconfig} (no output changed)"]

@@ -20,6 +20,8 @@ from trialkit.confined import study_logo, study_templates
 from trialkit.errors import ConfigError, shown
 from trialkit.plan import AnalysisItem, Conditions, DeclaredAnalysis, Treatment, plan_problems
 
+#: the default of ``analyses:`` (every short-form name is in :data:`trialkit.plan.SHORT_ANALYSES`); the ordinal
+#: analyses (ordinal, shift, friedman) are asked for by name, so that a study.yaml without ``analyses:`` keeps its report
 ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm")
 COVARIANCES = Literal["us", "toep", "csh", "cs", "ar1h", "ar1"]
 

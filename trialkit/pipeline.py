@@ -39,6 +39,13 @@ def _load_and_validate(config: StudyConfig, progress: Progress) -> ValidatedStud
     return validate(data, config)
 
 
+def findings_of(checked: ValidatedStudy, ard: pd.DataFrame, model_findings=()) -> pd.DataFrame:
+    """``data_issues.csv``: the data findings, what the declared analyses' models said (``model_findings``,
+    collected by :func:`trialkit.results.build_ard`), then what the analyses could not estimate (check
+    ``not_estimable``, :func:`trialkit.results.estimability.not_estimable`)."""
+    return pd.concat([checked.issues_frame(), *model_findings, not_estimable(ard)], ignore_index=True)
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What a run wrote and what it found."""
@@ -98,7 +105,7 @@ def _run(config: StudyConfig, checked: ValidatedStudy, out: Path, progress: Prog
     progress("analysing")
     model_findings: list[pd.DataFrame] = []
     ard = build_ard(derived, checked.subjects, config, findings=model_findings)
-    issues = pd.concat([checked.issues_frame(), *model_findings, not_estimable(ard)], ignore_index=True)
+    issues = findings_of(checked, ard, model_findings)
     manifest = manifests.build(config)
     progress("rendering report")
     report = render_report(ard, issues, config, manifest, executor=executor)

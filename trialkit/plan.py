@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from trialkit.config import StudyConfig
 
 #: the short form: methods run overall and within each subgroup, as trialkit always did
-SHORT_ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm")
+SHORT_ANALYSES = ("descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm", "ordinal", "shift", "friedman")
 METHODS = ("ancova", "anova", "mmrm", "cmh", "responder", "descriptive")
 #: the names a model term may use besides data columns
 BASELINE, ARM, VISIT = "baseline", "arm", "visit"
@@ -195,7 +195,8 @@ def _analysis_kind(value) -> str:
 
 #: an item of ``analyses:``: a short-form method name, or a declared analysis
 AnalysisItem = Annotated[
-    Annotated[Literal["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm"], Tag("short")]
+    Annotated[Literal["descriptive", "paired_t", "wilcoxon", "responder", "lmm", "mmrm", "ordinal", "shift", "friedman"],
+              Tag("short")]
     | Annotated[DeclaredAnalysis, Tag("declared")],
     Discriminator(_analysis_kind),
 ]
@@ -223,7 +224,7 @@ def plan_problems(config: StudyConfig) -> list[tuple[str, str]]:
     for k, item in enumerate(config.analyses):
         key = f"analyses.{k}"
         if not isinstance(item, DeclaredAnalysis):
-            if item in ("paired_t", "wilcoxon", "lmm", "mmrm") and not with_baseline:
+            if item in ("paired_t", "wilcoxon", "lmm", "mmrm", "ordinal", "shift") and not with_baseline:
                 problems.append((key, f"{item} compares visits with the baseline, and no measure has one "
                                  "(visits.baseline is null or every measure has baseline: false)"))
             continue

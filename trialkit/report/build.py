@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report import declared_tables, efficacy, figure_data, model_tables, sections
+from trialkit.report import declared_tables, efficacy, figure_data, model_tables, ordinal_tables, sections
 from trialkit.report.lookup import Groups, Lookup, confidence_label, direction_label, population
 from trialkit.report.spec import ContentsEntry, MeasureSection, Report, StudyHeader
 
@@ -46,6 +46,7 @@ def build_report(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, m
     for name, spec in config.measures.items():
         tables = efficacy.measure_tables(lookup, groups, name, spec, config, conf)
         tables += model_tables.model_tables(name, lookup("lmm"), lookup("mmrm"), groups, config, conf, spec.decimals)
+        tables += ordinal_tables.ordinal_tables(ard, lookup, groups, name, spec, config, conf)
         tables += declared_tables.declared_tables(full, name, config, conf)
         figures = figure_data.figures_of(ard, groups, name, config, conf=conf, direction=direction_label(spec.direction))
         figures += declared_tables.declared_figures(full, name, config, conf)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from trialkit.config import Measure, StudyConfig
 from trialkit.report.lookup import Groups, Lookup, direction_label
-from trialkit.report.spec import (Block, Cell, Count, CountPercent, Interval, MeanSD, Number, PValue, Range, Row,
-                                  Table, Text)
+from trialkit.report.spec import (BayesFactor, Block, Cell, Count, CountPercent, Interval, MeanSD, Number, PValue,
+                                  Range, Row, Table, Text)
 from trialkit.results import Contrast
 
 #: the rows of a summary table: label, and the cell made from the group's statistics and the data's decimals
@@ -81,11 +81,18 @@ def measure_tables(ard_lookup: Callable[[str], Lookup], groups: Groups, name: st
             ("df", lambda t: Number(t["df"], 0)),
             ("p-value", lambda t: PValue(t["p_value"])),
             ("Cohen's dz", lambda t: Number(t["effect_size"], 2)),
+            ("BF10", lambda t: BayesFactor(t.get("bf10", NAN))),
+            ("Power", lambda t: Number(t.get("power", NAN), 3)),
         ], contrast=endpoint)
         tables.append(Table(
             "", f"{name}: {visits.endpoint} vs {visits.baseline}, paired t-test", pairs, "Statistic", columns, blocks,
             ("Mean of the paired differences with its t-based CI; two-sided p-value. Cohen's dz = mean / SD of the "
-             "paired differences. n: complete pairs; N: subjects in the group.",)))
+             "paired differences. n: complete pairs; N: subjects in the group.",
+             "Computed by pingouin: BF10, the Bayes factor of a non-zero mean difference over none (JZS prior, Cauchy "
+             "scale 0.707 on the standardised effect; above 1 favours a change, below 1 no change; '>1e300' beyond "
+             "the range of floating-point numbers, where pingouin returns infinity), and Power, the probability that this two-sided test at "
+             f"alpha {config.alpha:g} finds an effect as large as the observed dz (post hoc: it adds nothing to the "
+             "p-value).")))
     wilcox = ard_lookup("wilcoxon")
     if wilcox.groups:
         columns, blocks = by_group(wilcox, groups, name, [
@@ -94,7 +101,8 @@ def measure_tables(ard_lookup: Callable[[str], Lookup], groups: Groups, name: st
             ("p-value", lambda w: PValue(w["p_value"])),
             (f"HL estimate ({endpoint.label})", lambda w: Number(w["estimate"], d + 2)),
             (f"{conf} CI", lambda w: Interval(w["ci_lower"], w["ci_upper"], d + 2)),
-            ("Rank-biserial r", lambda w: Number(w["effect_size"], 2)),
+            ("Rank-biserial r", lambda w: Number(w.get("rank_biserial", w["effect_size"]), 2)),
+            ("CLES", lambda w: Number(w.get("cles", NAN), 3)),
         ], contrast=endpoint)
         tables.append(Table(
             "", f"{name}: {visits.endpoint} vs {visits.baseline}, Wilcoxon signed-rank test", pairs, "Statistic",
@@ -102,8 +110,12 @@ def measure_tables(ard_lookup: Callable[[str], Lookup], groups: Groups, name: st
             ("V: sum of the ranks of the positive differences. Normal approximation with tie-corrected variance and "
              "continuity correction, zero differences dropped, as R wilcox.test(exact = FALSE, correct = TRUE). HL: "
              "Hodges-Lehmann estimate, the median of the Walsh averages of all paired differences (zeros included), "
-             "with the distribution-free CI from their order statistics (exact signed-rank critical value). "
-             "Rank-biserial r = (R+ - R-) / (R+ + R-) over non-zero differences.",)))
+             "with the distribution-free CI from their order statistics (exact signed-rank critical value).",
+             "Computed by pingouin: the rank-biserial r = (R+ - R-) / (R+ + R-) over the non-zero differences (-1: "
+             f"every subject lower at {visits.endpoint}, +1: every subject higher). CLES, the common-language effect "
+             f"size as pingouin defines it: the probability that a {visits.endpoint} value exceeds a {visits.baseline} "
+             "value, over all pairs of the two, ties counting one half (0.5: no shift); trialkit computes it from the "
+             "Mann-Whitney U, which counts the same pairs.")))
     responder = ard_lookup("responder")
     if responder.groups and spec.responder_max is not None:
         columns, blocks = by_group(responder, groups, name, [

@@ -9,8 +9,8 @@ import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.report.lookup import Groups, columns
-from trialkit.report.spec import (Figure, ForestPlot, ForestRow, MeanPlot, Series, Trajectory, TrajectoryPlot,
-                                  WaterfallPlot)
+from trialkit.report.spec import (BarPanel, Figure, ForestPlot, ForestRow, MeanPlot, Series, StackedBarPlot, Trajectory,
+                                  TrajectoryPlot, WaterfallPlot)
 from trialkit.results import Contrast
 
 #: above this many subjects, individual trajectories are not drawn (unreadable, and slow to lay out)
@@ -105,6 +105,31 @@ def forest(ard: pd.DataFrame, groups: Groups, measure: str, *, analysis: str, vi
                       decimals, conf, f"{contrast.label} ({conf} CI); {direction}")
 
 
+def category_bars(ard: pd.DataFrame, groups: Groups, measure: str, visits: list[str], *,
+                  direction: str) -> StackedBarPlot | None:
+    """The share of subjects in each category at each visit, a panel per group (overall, then each subgroup
+    level), from the ARD's ``categories`` rows; None when the measure has none."""
+    rows = ard[(ard["analysis"] == "categories") & (ard["measure"] == measure)]
+    if rows.empty:
+        return None
+    by_group: dict[tuple, dict[tuple, dict[str, float]]] = {}  # (group_var, group) -> (visit, category) -> stats
+    categories: dict[str, None] = {}
+    for gv, g, visit, category, stat, value in zip(*columns(rows, "group_var", "group", "visit", "category", "stat",
+                                                            "value")):
+        by_group.setdefault((gv, g), {}).setdefault((visit, category), {})[stat] = value
+        categories.setdefault(category, None)
+    order = list(categories)
+    panels = []
+    for (gv, g), cells in by_group.items():
+        n = tuple(sum(cells.get((visit, c), {}).get("n", 0.0) for c in order) for visit in visits)
+        shares = tuple(tuple(_number(cells.get((visit, c), {}).get("proportion")) or 0.0 for c in order)
+                       for visit in visits)
+        panels.append(BarPanel(groups.name(gv, g), n, shares))
+    shown = tuple(any(p.shares[v][k] > 0 for p in panels for v in range(len(visits))) for k in range(len(order)))
+    return StackedBarPlot(tuple(visits), tuple(order), shown, tuple(panels), "Subjects (%)", "Visit",
+                          f"{measure} category ({direction})")
+
+
 def figures_of(ard: pd.DataFrame, groups: Groups, name: str, config: StudyConfig, *, conf: str,
                direction: str) -> list[Figure]:
     """The figures of one measure, unnumbered; a figure not drawn says why in its footnote."""
@@ -150,4 +175,14 @@ def figures_of(ard: pd.DataFrame, groups: Groups, name: str, config: StudyConfig
                               forest(ard, groups, name, analysis=analysis, visit=visit, contrast=endpoint,
                                      direction=direction, conf=conf, decimals=decimals + 2)))
             break
+    if {"ordinal", "shift"} & set(config.short_analyses):
+        bars = category_bars(ard, groups, name, visits.order, direction=direction)
+        title = f"{name}: categories by visit, overall and by subgroup"
+        if bars is None:
+            out.append(Figure("", title, f"Not drawn: {name} is not rated in whole categories of its scale (see the "
+                              "proportional-odds and shift tables, and Listing 16.2.1).", None))
+        else:
+            out.append(Figure("", title, "Share of the subjects observed at each visit in each category (stacked, the "
+                              "lowest category at the bottom; percentages of 8% and above printed), n above each bar. "
+                              "Observed cases: a subject missing a visit is not in that bar.", bars))
     return out

@@ -13,7 +13,7 @@ import io
 
 from trialkit.report.formatting import fmt_ci, fmt_count, fmt_num
 from trialkit.report.plain_text import plain
-from trialkit.report.spec import ForestPlot, MeanPlot, Plot, TrajectoryPlot, WaterfallPlot
+from trialkit.report.spec import ForestPlot, MeanPlot, Plot, StackedBarPlot, TrajectoryPlot, WaterfallPlot
 
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442"]
 WIDTH = 6.3  # inches: the text width of an A4 or Letter page with the report's margins
@@ -26,9 +26,9 @@ _LINE = 0.14  # inches: a line of 8 pt text
 LABEL_CHARS = 32
 
 
-def _short(label: str) -> str:
-    """A label cut to :data:`LABEL_CHARS` characters, with an ellipsis where it was cut."""
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "\u2026"
+def _short(label: str, chars: int = LABEL_CHARS) -> str:
+    """A label cut to ``chars`` characters (:data:`LABEL_CHARS`), with an ellipsis where it was cut."""
+    return label if len(label) <= chars else label[: chars - 1] + "\u2026"
 
 
 def _legend_columns(labels: list[str], most: int) -> int:
@@ -45,8 +45,14 @@ def _level_colour(k: int) -> str:
 HEIGHT = {MeanPlot: 2.9, TrajectoryPlot: 2.8, WaterfallPlot: 2.5}
 
 
+#: stacked-bar panels side by side, at most; the characters a visit's label shows below its bar
+BAR_PANELS_PER_ROW, VISIT_CHARS = 4, 16
+
+
 def size(plot: Plot) -> tuple[float, float]:
     """Width and height in inches of the figure that ``plot`` draws."""
+    if isinstance(plot, StackedBarPlot):
+        return WIDTH, 1.3 + 2.1 * -(-len(plot.panels) // BAR_PANELS_PER_ROW)
     if isinstance(plot, ForestPlot):
         return WIDTH, 0.75 + 0.3 * len(plot.rows)
     if isinstance(plot, WaterfallPlot) and plot.subjects:
@@ -236,7 +242,75 @@ def _forest(plot: ForestPlot):
     return fig
 
 
-_DRAW = {MeanPlot: _mean_ci, TrajectoryPlot: _trajectories, WaterfallPlot: _waterfall, ForestPlot: _forest}
+def _ordered_colours(k: int) -> list[str]:
+    """k colours of viridis, an ordered colour map whose lightness rises evenly and which reads alike with the
+    common colour-vision deficiencies: dark purple for the first to yellow for the last."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    viridis = colormaps["viridis"]
+    return [to_hex(viridis(i / max(k - 1, 1))) for i in range(k)]
+
+
+def _ink(colour: str) -> str:
+    """Black or white text, whichever reads better on ``colour``."""
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "#ffffff"
+
+
+def _stacked_bars(plot: StackedBarPlot):
+    from matplotlib.patches import Patch
+
+    panels, visits = plot.panels, plot.visits
+    shown = [k for k, seen in enumerate(plot.shown) if seen]
+    # the colours run over the categories from the lowest to the highest seen, so that neighbours differ most
+    span = _ordered_colours(shown[-1] - shown[0] + 1) if shown else []
+    colours = {k: span[k - shown[0]] for k in range(shown[0], shown[-1] + 1)} if shown else {}
+    per_row = min(len(panels), BAR_PANELS_PER_ROW)
+    rows = -(-len(panels) // per_row)
+    visits = [_short(v, VISIT_CHARS) for v in visits]
+    label_chars = max(map(len, visits), default=1)
+    fig, first = _figure(plot, ylabel=plot.ylabel, ytick_chars=4, xlabel=False, xtick_lines=0.5 + 0.13 * label_chars,
+                         legend_rows=4)
+    area = first.get_position()
+    gap_x, gap_y = 0.015, (0.45 + 0.05 * label_chars) / size(plot)[1] if rows > 1 else 0.0
+    width = (area.width - gap_x * (per_row - 1)) / per_row
+    height = (area.height - gap_y * (rows - 1)) / rows
+    x = range(len(visits))
+    for k, panel in enumerate(panels):
+        row, col = divmod(k, per_row)
+        box = (area.x0 + col * (width + gap_x), area.y0 + (rows - 1 - row) * (height + gap_y), width, height)
+        ax = first if k == 0 else fig.add_axes(box)
+        ax.set_position(box)
+        bottom = [0.0] * len(visits)
+        for c in shown:
+            heights = [100 * panel.shares[v][c] for v in x]
+            if not any(heights):
+                continue
+            ax.bar(x, heights, bottom=bottom, width=0.75, color=colours[c], edgecolor="#ffffff", linewidth=0.4)
+            for v, h in enumerate(heights):
+                if h >= 8:
+                    ax.text(v, bottom[v] + h / 2, f"{h:.0f}", ha="center", va="center", fontsize=5.5,
+                            color=_ink(colours[c]))
+            bottom = [b + h for b, h in zip(bottom, heights)]
+        for v, n in enumerate(panel.n):
+            ax.text(v, 101.5, f"{n:.0f}", ha="center", va="bottom", fontsize=5.5)
+        ax.set_ylim(0, 109)
+        ax.set_yticks([0, 25, 50, 75, 100], None if col == 0 else [])
+        if col:
+            ax.set_ylabel("")
+        ax.set_xlim(-0.6, len(visits) - 0.4)
+        ax.set_xticks(list(x), visits, rotation=60, ha="right", rotation_mode="anchor", fontsize=6)
+        ax.set_title(_short(panel.title, int(width * WIDTH / (_CHAR * 7 / 8))), fontsize=7, pad=9)
+        ax.tick_params(axis="x", length=0)
+    fig.legend(handles=[Patch(color=colours[k], label=plot.categories[k]) for k in shown], frameon=False,
+               ncols=len(shown), loc="upper center", bbox_to_anchor=(0.5, 1.0), title=_short(plot.legend_title, 80),
+               title_fontsize=7)
+    return fig
+
+
+_DRAW = {MeanPlot: _mean_ci, TrajectoryPlot: _trajectories, WaterfallPlot: _waterfall, ForestPlot: _forest,
+         StackedBarPlot: _stacked_bars}
 
 
 def draw(plot: Plot) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from trialkit.report.spec import (Cell, Column, Count, CountPercent, Interval, MeanSD, Number, PValue, Range,
-                                  Text)
+from trialkit.report.spec import (BayesFactor, Cell, ChiSquareTest, Column, Count, CountPercent, Interval, MeanSD,
+                                  Number, PValue, Range, Text)
 
 NOT_ESTIMABLE = "NE"
 
@@ -47,6 +47,26 @@ def fmt_ci(lower, upper, decimals: int = 2) -> str:
     return f"({fmt_num(lower, decimals)}, {fmt_num(upper, decimals)})"
 
 
+#: a Bayes factor at least this large is printed as ">1e300": pingouin's integral overflows (inf) beyond about 1e308
+BF_CEILING = 1e300
+
+
+def fmt_bf(x) -> str:
+    """A Bayes factor with three significant digits, in exponent form from 1,000 and below 0.001; above
+    :data:`BF_CEILING` (where pingouin gives inf) '>1e300'.
+
+    >>> fmt_bf(3.4567), fmt_bf(172.3), fmt_bf(158698.86), fmt_bf(0.2), fmt_bf(float("inf")), fmt_bf(float("nan"))
+    ('3.46', '172', '1.59e+05', '0.200', '>1e300', 'NE')
+    """
+    if _missing(x):
+        return NOT_ESTIMABLE
+    if x >= BF_CEILING:
+        return ">1e300"
+    if x >= 1e3 or x < 1e-3:
+        return f"{x:.2e}"
+    return f"{x:.{max(2 - math.floor(math.log10(x)), 0)}f}"
+
+
 def fmt_count(n) -> str:
     return NOT_ESTIMABLE if _missing(n) else f"{n:.0f}"
 
@@ -74,6 +94,8 @@ def fmt_cell(cell: Cell) -> str:
             return f"{fmt_num(low, decimals)}, {fmt_num(high, decimals)}"
         case CountPercent(n, proportion):
             return fmt_count(n) if _missing(proportion) else f"{n:.0f} ({fmt_num(100 * proportion, 1)}%)"
+        case BayesFactor(value):
+            return fmt_bf(value)
     raise TypeError(f"not a table cell: {cell!r}")
 
 
@@ -87,11 +109,20 @@ def fmt_header(column: Column) -> str:
 
 
 def fmt_test(test) -> str:
-    """An interaction test's line below its table."""
-    return (f"{test.label}: F({fmt_num(test.num_df, 0)}, {fmt_num(test.den_df, 1)}) = {fmt_num(test.statistic, 2)}, "
-            f"p = {fmt_p(test.p_value)}")
+    """A test's line below its table: an interaction F test, or a chi-square test.
+
+    >>> fmt_test(ChiSquareTest("Stuart-Maxwell", 19.1359, 5, 0.0018))
+    'Stuart-Maxwell: chi-square(5) = 19.14, p = 0.002'
+    >>> fmt_test(ChiSquareTest("Bowker", 24.5, 6, 0.0004))
+    'Bowker: chi-square(6) = 24.50, p < 0.001'
+    """
+    p = fmt_p(test.p_value)
+    p = f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
+    if isinstance(test, ChiSquareTest):
+        return f"{test.label}: chi-square({fmt_num(test.df, 0)}) = {fmt_num(test.statistic, 2)}, {p}"
+    return f"{test.label}: F({fmt_num(test.num_df, 0)}, {fmt_num(test.den_df, 1)}) = {fmt_num(test.statistic, 2)}, {p}"
 
 
 #: the Jinja filters
 FILTERS = {"fmt_num": fmt_num, "fmt_p": fmt_p, "fmt_ci": fmt_ci, "fmt_cell": fmt_cell, "fmt_header": fmt_header,
-           "fmt_test": fmt_test}
+           "fmt_test": fmt_test, "fmt_bf": fmt_bf}

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 
 from trialkit.config import StudyConfig
-from trialkit.report import plan_text
+from trialkit.report import ordinal_tables, plan_text
 from trialkit.report.arms import subject_columns, subjects_line
 from trialkit.report.lookup import Groups, columns, confidence_label
 from trialkit.report.spec import (Block, Column, Count, CountPercent, Listing, ListingGroup, MeanSD, Number,
@@ -144,6 +144,7 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     if subgroups and ("lmm" in wanted or "mmrm" in wanted):
         paragraphs.append("Subgroup effects come from models with the visit x subgroup interaction; p-values are "
                           "Holm-adjusted across the levels of each subgroup.")
+    paragraphs += ordinal_tables.methods(config)
     paragraphs += plan_text.methods(config)
     software = manifest.get("software", {})
     if software:
@@ -197,7 +198,8 @@ def summary(ard: pd.DataFrame, issues: pd.DataFrame, config: StudyConfig, groups
     measures = ", ".join(f"{m} ({s.label})" if s.label else m for m, s in config.measures.items())
     names = {"descriptive": "descriptive statistics", "paired_t": "paired t-tests",
              "wilcoxon": "Wilcoxon signed-rank tests", "responder": "responder rates", "lmm": "linear mixed models",
-             "mmrm": "MMRM"}
+             "mmrm": "MMRM", "ordinal": "proportional-odds models", "shift": "shift tables",
+             "friedman": "Friedman tests"}
     analyses = ", ".join(names[a] for a in config.short_analyses)
     by = f" overall and by {', '.join(groups.label(s) for s in config.subjects.subgroups)}" \
         if config.subjects.subgroups else ""

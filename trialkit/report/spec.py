@@ -75,7 +75,14 @@ class CountPercent:
     proportion: float
 
 
-Cell = Text | Count | Number | PValue | Interval | MeanSD | Range | CountPercent
+@dataclass(frozen=True)
+class BayesFactor:
+    """A Bayes factor to three significant digits, ``12.3``, ``1.59e+05``; ``>1e300`` where it overflowed."""
+
+    value: float
+
+
+Cell = Text | Count | Number | PValue | Interval | MeanSD | Range | CountPercent | BayesFactor
 
 # -- tables ---------------------------------------------------------------------------------------------
 
@@ -118,6 +125,16 @@ class InteractionTest:
 
 
 @dataclass(frozen=True)
+class ChiSquareTest:
+    """A chi-square test printed below a table: ``All subjects, Stuart-Maxwell: chi-square(5) = 19.14, p = 0.002``."""
+
+    label: str
+    statistic: float
+    df: float
+    p_value: float
+
+
+@dataclass(frozen=True)
 class Table:
     number: str  #: "Table 14.2.1"
     title: str
@@ -126,7 +143,7 @@ class Table:
     columns: tuple[Column, ...]
     blocks: tuple[Block, ...]
     footnotes: tuple[str, ...] = ()
-    tests: tuple[InteractionTest, ...] = ()
+    tests: tuple[InteractionTest | ChiSquareTest, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -219,7 +236,32 @@ class ForestPlot:
     xlabel: str
 
 
-Plot = MeanPlot | TrajectoryPlot | WaterfallPlot | ForestPlot
+@dataclass(frozen=True)
+class BarPanel:
+    """One group's stacked bars: per visit, the subjects observed (``n``) and the share of each category
+    (``shares[visit][category]``, in the plot's category order; they add up to 1, or are all 0 when n is 0)."""
+
+    title: str
+    n: tuple[float, ...]
+    shares: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class StackedBarPlot:
+    """The distribution of an ordinal rating's categories at each visit, a panel per group. ``categories``: the
+    measure's categories in order (the colours run along them); ``shown``: those seen at some visit (the
+    legend)."""
+
+    visits: tuple[str, ...]
+    categories: tuple[str, ...]
+    shown: tuple[bool, ...]
+    panels: tuple[BarPanel, ...]
+    ylabel: str
+    xlabel: str
+    legend_title: str
+
+
+Plot = MeanPlot | TrajectoryPlot | WaterfallPlot | ForestPlot | StackedBarPlot
 
 
 @dataclass(frozen=True)

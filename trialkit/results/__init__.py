@@ -13,7 +13,8 @@ each visit), ``baseline`` (subject characteristics: genotype flags, subgroups an
 ``individual`` (each subject's values and endpoint change, for the trajectory and waterfall figures:
 group_var ``subject``, group the subject id, category the level of the first subgroup), ``descriptive``,
 ``change``, ``paired_t``, ``wilcoxon``, ``responder``, ``lmm``, ``mmrm`` (see
-:mod:`trialkit.results.models`); the declared analyses add ``ancova``, ``anova``, ``cmh`` and rows of the
+:mod:`trialkit.results.models`), ``categories``, ``ordinal``, ``shift``, ``friedman`` (see
+:mod:`trialkit.results.ordinal`); the declared analyses add ``ancova``, ``anova``, ``cmh`` and rows of the
 analyses above (:mod:`trialkit.results.declared`).
 """
 
@@ -29,6 +30,7 @@ from trialkit.results import summaries
 from trialkit.results.contrasts import Contrast
 from trialkit.results.dataset import ard_to_csv, format_full, read_ard
 from trialkit.results.groups import OVERALL, groups, groups_of, natural_key, subject_population
+from trialkit.results.ordinal import ORDINAL_ANALYSES, ordinal_rows
 from trialkit.results.rows import ARD_COLUMNS, ArdRow, frame_of
 from trialkit.validation_plan import ARM
 
@@ -59,7 +61,8 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig, *
         :data:`ARD_COLUMNS` in a fixed order: population, disposition, individual, baseline, then per
         measure (study.yaml order) descriptive, change, paired_t, wilcoxon, responder; within each, groups
         (overall first, then subgroups, then the plan's arms) and visits in visit order; then the lmm and mmrm
-        rows; then the declared analyses in plan order (:mod:`trialkit.results.declared`).
+        rows; then per measure the categories, ordinal, shift and friedman rows (:mod:`trialkit.results.ordinal`);
+        then the declared analyses in plan order (:mod:`trialkit.results.declared`).
     """
     from trialkit.results.declared import declared_rows
 
@@ -87,6 +90,8 @@ def build_ard(data: AnalysisData, subjects: pd.DataFrame, config: StudyConfig, *
             rows += models.lmm_rows(data.values, config)
         if "mmrm" in wanted:
             rows += models.mmrm_rows(data.change, config)
+    if wanted & set(ORDINAL_ANALYSES):
+        rows += ordinal_rows(data, config, wanted)
     short = pd.concat([head, individual, frame_of(rows)], ignore_index=True)
     if config.subjects.analysis_set is not None:
         short["analysis_set"] = config.subjects.analysis_set

@@ -15,7 +15,7 @@ CMH_TESTS = {"correlation": "CMH nonzero correlation", "row_mean_scores": "CMH r
 AVERAGE = "(average of visits)"
 
 Kind = Literal["change", "interaction", "arm", "difference", "dose_response", "arm_average", "difference_average",
-               "cmh", "stratified"]
+               "cmh", "stratified", "slope", "level", "term", "shift", "across"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,11 @@ class Contrast:
     ``arm_average``, ``difference_average``: the same over the visits, e.g. "Drug 200 mg (average of visits)".
     ``cmh``: a CMH statistic of arm x response, e.g. "CMH general association".
     ``stratified``: the CMH test of an arm against another, e.g. "Drug 200 mg vs Placebo (CMH)".
+    ``slope``: a model coefficient per unit of a numeric term, e.g. "baseline (per category)".
+    ``level``: a level of a factor against its reference level, e.g. "SITE 2 vs 1".
+    ``term``: a model term as a whole, all its levels, e.g. "SITE (all levels)".
+    ``shift``: the category at one visit against that at another, e.g. "Baseline -> Week 5".
+    ``across``: the visits compared by an omnibus test, e.g. "Baseline to Week 5 (6 visits)".
     """
 
     kind: Kind
@@ -73,6 +78,26 @@ class Contrast:
     def stratified(cls, arm: str, reference: str) -> Contrast:
         return cls("stratified", (arm, reference))
 
+    @classmethod
+    def slope(cls, term: str, unit: str) -> Contrast:
+        return cls("slope", (term, unit))
+
+    @classmethod
+    def level(cls, factor: str, level: str, reference: str) -> Contrast:
+        return cls("level", (factor, level, reference))
+
+    @classmethod
+    def term(cls, term: str) -> Contrast:
+        return cls("term", (term,))
+
+    @classmethod
+    def shift(cls, start: str, end: str) -> Contrast:
+        return cls("shift", (start, end))
+
+    @classmethod
+    def across(cls, visits) -> Contrast:
+        return cls("across", tuple(visits))
+
     @property
     def label(self) -> str:
         """The text of the ARD's ``contrast`` column.
@@ -83,20 +108,28 @@ class Contrast:
         ('Drug 200 mg - Placebo', 'Placebo (average of visits)')
         >>> Contrast.dose_response().label, Contrast.cmh("general_association").label
         ('dose response', 'CMH general association')
+        >>> Contrast.slope("baseline", "category").label, Contrast.level("SITE", "2", "1").label
+        ('baseline (per category)', 'SITE 2 vs 1')
+        >>> Contrast.term("SITE").label, Contrast.shift("Baseline", "Week 5").label
+        ('SITE (all levels)', 'Baseline -> Week 5')
+        >>> Contrast.across(["Baseline", "Week 1", "Week 2"]).label
+        'Baseline to Week 2 (3 visits)'
         """
         terms = self.terms
-        if self.kind in ("change", "difference"):
-            return f"{terms[0]} - {terms[1]}"
-        if self.kind == "interaction":
-            return f"visit x {terms[0]}"
-        if self.kind == "arm":
-            return terms[0]
-        if self.kind == "dose_response":
-            return "dose response"
-        if self.kind == "arm_average":
-            return f"{terms[0]} {AVERAGE}"
-        if self.kind == "difference_average":
-            return f"{terms[0]} - {terms[1]} {AVERAGE}"
-        if self.kind == "cmh":
-            return CMH_TESTS[terms[0]]
-        return f"{terms[0]} vs {terms[1]} (CMH)"
+        labels = {
+            "change": lambda: f"{terms[0]} - {terms[1]}",
+            "difference": lambda: f"{terms[0]} - {terms[1]}",
+            "interaction": lambda: f"visit x {terms[0]}",
+            "arm": lambda: terms[0],
+            "dose_response": lambda: "dose response",
+            "arm_average": lambda: f"{terms[0]} {AVERAGE}",
+            "difference_average": lambda: f"{terms[0]} - {terms[1]} {AVERAGE}",
+            "cmh": lambda: CMH_TESTS[terms[0]],
+            "stratified": lambda: f"{terms[0]} vs {terms[1]} (CMH)",
+            "slope": lambda: f"{terms[0]} (per {terms[1]})",
+            "level": lambda: f"{terms[0]} {terms[1]} vs {terms[2]}",
+            "term": lambda: f"{terms[0]} (all levels)",
+            "shift": lambda: f"{terms[0]} -> {terms[1]}",
+            "across": lambda: f"{terms[0]} to {terms[-1]} ({len(terms)} visits)",
+        }
+        return labels[self.kind]()

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from trialkit.findings import ISSUE_COLUMNS, issues
+from trialkit.results.ordinal import ORDINAL_ANALYSES, analysis_findings
 
 #: rows that describe the data rather than estimate anything: a missing SD of one value is not a finding
-DESCRIPTIVE = frozenset({"population", "disposition", "individual", "baseline", "descriptive", "change"})
+DESCRIPTIVE = frozenset({"population", "disposition", "individual", "baseline", "descriptive", "change",
+                         "categories"})
 #: the stats whose absence makes a row "not estimable"
 ESTIMATES = ("estimate", "proportion", "statistic", "p_value")
 CHECK = "not_estimable"
@@ -21,9 +23,17 @@ CHECK = "not_estimable"
 def not_estimable(ard: pd.DataFrame) -> pd.DataFrame:
     """One warning (check ``not_estimable``, columns :data:`trialkit.findings.ISSUE_COLUMNS`) per analysis
     row key -- analysis, measure, group, visit, contrast -- whose estimate, proportion, statistic or p-value
-    is empty, and per model that could not be fitted (stat ``converged`` = 0, "not fitted" in its note)."""
+    is empty, and per model that could not be fitted (stat ``converged`` = 0, "not fitted" in its note).
+    The ordinal analyses (ordinal, shift, friedman) give one per model, table or test, with every reason
+    their rows' notes hold (:func:`trialkit.results.ordinal.analysis_findings`)."""
     if "analysis_id" not in ard:  # an ARD written before the column was added
         ard = ard.assign(analysis_id=ard["analysis"])
+    found = _by_row(ard[~ard["analysis"].isin(ORDINAL_ANALYSES)])
+    ordinal = analysis_findings(ard)
+    return pd.concat([found, ordinal], ignore_index=True) if len(ordinal) else found
+
+
+def _by_row(ard: pd.DataFrame) -> pd.DataFrame:
     analysed = ~ard["analysis"].isin(DESCRIPTIVE)
     empty = analysed & ard["stat"].isin(ESTIMATES) & ard["value"].isna()
     unfitted = analysed & (ard["stat"] == "converged") & (ard["value"] == 0) & ard["note"].str.startswith("not fitted")

@@ -142,8 +142,10 @@ def fit(codes: np.ndarray, X: np.ndarray, Z: np.ndarray, J: int, start: np.ndarr
 
 
 def thresholds_increase(params: np.ndarray, Z: np.ndarray, J: int) -> bool:
-    """Whether theta_j + z' gamma_j increases strictly in j for every row z of Z (as ``clm`` checks its
-    fits: otherwise a category gets a negative probability and the fit is invalid)."""
+    """Whether theta_j + z' gamma_j increases strictly in j for every row z of Z: otherwise a category gets a
+    negative probability and the fit is invalid. ``clm`` checks a factor's levels alike, but a numeric term
+    only at 0 (``ordinal:::getThetamat`` drops numeric terms), so ``nominal_test`` reports a statistic for a
+    fit whose thresholds cross within the data, e.g. a baseline score of 3 to 7 (tests/reference/example_ordinal.R)."""
     q = Z.shape[1]
     theta = params[:J - 1]
     gamma = params[J - 1:(J - 1) * (1 + q)].reshape(J - 1, q)

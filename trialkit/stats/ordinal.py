@@ -328,8 +328,10 @@ def _po_tests(codes, X, design, J, theta, beta, loglik, findings: list[str]) -> 
         df = float(len(nominal) * (J - 2))
         valid = nom.converged and cumulative_logit.thresholds_increase(nom.params, X[:, nominal], J)
         if not valid or df == 0:
-            why = ("only two categories" if df == 0 else nom.message if not nom.converged else
-                   "its thresholds do not increase for every value of the term: the fit is invalid, as clm says")
+            why = ("the term has no columns in these data" if not nominal else "only two categories" if df == 0
+                   else nom.message if not nom.converged else
+                   "its thresholds cross within the observed values of the term, so a category would get a negative "
+                   "probability: the fit is invalid")
             findings.append(f"proportional-odds test of {name}: the model with threshold-specific effects cannot be "
                             f"fitted ({why})")
             rows.append([name, np.nan, df, np.nan, np.nan])
