@@ -121,3 +121,21 @@ def test_outside_trialkit_weasyprint_is_left_as_it_is(dejavu):
         assert not called
     finally:
         fonts.Font._fonttools_subset, fonts.Font._harfbuzz_subset = original
+
+
+def _embedded_fonts(pdf_path) -> set[str]:
+    from pypdf import PdfReader
+
+    names = set()
+    for page in PdfReader(pdf_path).pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def test_the_report_uses_only_the_fonts_the_readme_says_to_install(example_run):
+    """The README asks for fonts-dejavu-core only: a rule naming a generic family (``monospace``) picked
+    whatever the machine had (Noto Sans Mono here), so a machine with only DejaVu made other bytes and pages."""
+    fonts = _embedded_fonts(example_run / "report.pdf")
+    assert fonts and all(name.startswith("DejaVu") for name in fonts), fonts
