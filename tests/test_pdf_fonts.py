@@ -135,7 +135,7 @@ def _embedded_fonts(pdf_path) -> set[str]:
 
 
 def test_the_report_uses_only_the_fonts_the_readme_says_to_install(example_run):
-    """The README asks for fonts-dejavu-core only: a rule naming a generic family (``monospace``) picked
+    """The README asks for the DejaVu fonts only: a rule naming a generic family (``monospace``) picked
     whatever the machine had (Noto Sans Mono here), so a machine with only DejaVu made other bytes and pages."""
     fonts = _embedded_fonts(example_run / "report.pdf")
     assert fonts and all(name.startswith("DejaVu") for name in fonts), fonts
