@@ -46,10 +46,12 @@ def term(config: StudyConfig, name: str) -> str:
 
 
 def response(analysis: DeclaredAnalysis, config: StudyConfig) -> str:
-    """'the change from Baseline in CGI-S', or 'CGI-I'."""
+    """'the change from Baseline in CGI-S', or 'CGI-I': the measure by its label (``measures.X.label``) when it
+    has one, as the table's heading names it ('ADAS Cog (11)', not the parameter code 'ACTOT')."""
+    name = config.measures[analysis.measure].label or analysis.measure
     if analysis.outcome == "change":
-        return f"the change from {config.visits.baseline} in {analysis.measure}"
-    return analysis.measure
+        return f"the change from {config.visits.baseline} in {name}"
+    return name
 
 
 def model_terms(analysis: DeclaredAnalysis, config: StudyConfig) -> tuple[list[str], list[str]]:
