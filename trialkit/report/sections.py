@@ -111,8 +111,8 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     labels = config.subjects.labels
     subgroups = ", ".join(labels.get(s, s) for s in config.subjects.subgroups)
     paragraphs = [
-        f"Visits: {', '.join(visits.order)}; {_baseline_words(config)}, endpoint {visits.endpoint}. Analyses use "
-        "observed cases; no value is imputed. Every record not used by an analysis is listed in Listing 16.2.1.",
+        f"Visits: {', '.join(visits.order)}; {_baseline_words(config)}, endpoint {visits.endpoint}. {_records_words(config)} "
+        "Every record not used by an analysis is listed in Listing 16.2.1.",
     ]
     if config.short_analyses:
         paragraphs.append(f"Each analysis is shown for all subjects and within each level of {subgroups}." if subgroups
@@ -149,6 +149,20 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     if software:
         paragraphs.append("Software: " + ", ".join(f"{k} {v}" for k, v in software.items()) + ".")
     return paragraphs
+
+
+def _records_words(config: StudyConfig) -> str:
+    """Which records the analyses use. Without a record selection they are the observed cases; with one (an ADaM
+    file's analysis flag, a DTYPE), the records it keeps, which may hold values imputed before trialkit read them
+    (an ADaM dataset's LOCF records): trialkit imputes none itself, but must not call them observed cases."""
+    if not config.data.filter and not any(a.select for a in config.declared):
+        return "Analyses use observed cases; no value is imputed."
+    kept = "; ".join(f"{column} in {', '.join(repr(v) for v in values)}" for column, values in config.data.filter.items())
+    return ("No value is imputed by trialkit: the analyses use the records of the data file as recorded"
+            + (f", those with {kept} (data.filter)" if kept else "")
+            + (", and each analysis the records its selection keeps" if any(a.select for a in config.declared) else "")
+            + "; a record imputed before (for example an ADaM record carried forward, DTYPE LOCF) is analysed as "
+            "recorded.")
 
 
 def _baseline_words(config: StudyConfig) -> str:
