@@ -89,6 +89,22 @@ out$adas_mmrm_us <- list(
   average_differences = list(contrast = as.character(avdiff$contrast), estimate = avdiff$estimate, se = avdiff$SE,
                              df = avdiff$df))
 
+# The same fit with equal weights over the site groups (SAS LSMEANS without OM, as the CSR's PROC MIXED program and
+# tests/studies/cdiscpilot01/adas declare): the LS means at each visit, their differences, and the averages over
+# the visits (CSR Table 14-3.11 prints the averages). Estimates only: gls has no Kenward-Roger SEs in R.
+eq <- emmeans(gl, ~ TRTP | AVISIT, weights = "equal", cov.keep = character(0))
+lq <- summary(eq)
+cq <- summary(contrast(eq, method = PAIRS, adjust = "none"))
+eqall <- emmeans(gl, ~ TRTP * AVISIT, weights = "equal", cov.keep = character(0))
+aq <- summary(contrast(eqall, method = avg))
+adq <- summary(contrast(eqall, method = avd))
+out$adas_mmrm_us_equal <- list(
+  lsmeans = list(visit = as.character(lq$AVISIT), arm = as.character(lq$TRTP), estimate = lq$emmean, se = lq$SE),
+  differences = list(visit = as.character(cq$AVISIT), contrast = as.character(cq$contrast), estimate = cq$estimate,
+                     se = cq$SE),
+  averages = list(arm = as.character(aq$contrast), estimate = aq$estimate, se = aq$SE),
+  average_differences = list(contrast = as.character(adq$contrast), estimate = adq$estimate, se = adq$SE))
+
 # Kenward-Roger: pbkrtest works on lmer fits, so it is checked on the compound-symmetry MMRM, which is the
 # random-intercept model lmer(CHG ~ ... + (1 | USUBJID)) (same REML likelihood while the between-subject
 # variance is positive); emmeans uses pbkrtest's adjusted covariance and df (lmer.df = "kenward-roger").
