@@ -150,4 +150,22 @@ for (wk in c(8, 16, 24)) {
   out[[sprintf("cibic_week%d", wk)]] <- res
 }
 
+# ---- Demographic and baseline characteristics, ITT (CSR Table 14-2.01): the arms compared -------------------------
+# numeric: one-way ANOVA, anova(lm(x ~ TRT01P)); categorical: Pearson's chi-square without continuity correction,
+# chisq.test(table(x, TRT01P), correct = FALSE) (R warns that some expected counts are small: the p-value is
+# still Pearson's, as SAS PROC FREQ CHISQ prints it). Summary statistics per arm and overall for the table's cells.
+adsl <- as.data.frame(read_xpt(file.path(DATA, "adsl.xpt")))
+adsl <- subset(adsl, ITTFL == "Y")
+adsl$TRT01P <- factor(adsl$TRT01P, levels = ARMS)
+demog <- list()
+for (v in c("AGE", "MMSETOT", "DURDIS", "EDUCLVL", "WEIGHTBL", "HEIGHTBL", "BMIBL")) {
+  a <- anova(lm(adsl[[v]] ~ adsl$TRT01P))
+  demog[[v]] <- list(statistic = a[["F value"]][1], num_df = a$Df[1], df = a$Df[2], p_value = a[["Pr(>F)"]][1])
+}
+for (v in c("AGEGR1", "SEX", "RACE", "ETHNIC", "DURDSGR1", "BMIBLGR1")) {
+  t <- suppressWarnings(chisq.test(table(adsl[[v]], adsl$TRT01P), correct = FALSE))
+  demog[[v]] <- list(statistic = unname(t$statistic), df = unname(t$parameter), p_value = t$p.value)
+}
+out$demographics_itt <- demog
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/cdiscpilot.json")

@@ -163,8 +163,8 @@ def _descriptive(b: _Builder) -> list[Table]:
     blocks = b.baseline_block(arms)
     for visit in b.visits:
         blocks += b.summaries(arms, visit)
-    return [b.table(b.analysis.title, "", arms, blocks, ("SD: standard deviation. Observed cases; no value is "
-                                                          "imputed.",))]
+    return [b.table(b.analysis.title, "", arms, blocks,
+                    (f"SD: standard deviation. {plan_words.records_note(b.config)}",))]
 
 
 def _cmh(b: _Builder) -> list[Table]:

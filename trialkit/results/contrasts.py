@@ -13,9 +13,11 @@ from typing import Literal
 CMH_TESTS = {"correlation": "CMH nonzero correlation", "row_mean_scores": "CMH row mean scores differ",
              "general_association": "CMH general association"}
 AVERAGE = "(average of visits)"
+#: the label of each test of a baseline characteristic across the arms, by :class:`trialkit.stats.GroupTest` method
+ARMS_TESTS = {"anova": "arms (one-way ANOVA)", "chisq": "arms (Pearson chi-square)"}
 
 Kind = Literal["change", "interaction", "arm", "difference", "dose_response", "arm_average", "difference_average",
-               "cmh", "stratified"]
+               "cmh", "stratified", "arms_test"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Contrast:
     ``arm_average``, ``difference_average``: the same over the visits, e.g. "Drug 200 mg (average of visits)".
     ``cmh``: a CMH statistic of arm x response, e.g. "CMH general association".
     ``stratified``: the CMH test of an arm against another, e.g. "Drug 200 mg vs Placebo (CMH)".
+    ``arms_test``: a baseline characteristic compared across the arms, e.g. "arms (one-way ANOVA)".
     """
 
     kind: Kind
@@ -73,6 +76,12 @@ class Contrast:
     def stratified(cls, arm: str, reference: str) -> Contrast:
         return cls("stratified", (arm, reference))
 
+    @classmethod
+    def arms_test(cls, method: str) -> Contrast:
+        if method not in ARMS_TESTS:
+            raise ValueError(f"test across arms {method!r}: one of {list(ARMS_TESTS)}")
+        return cls("arms_test", (method,))
+
     @property
     def label(self) -> str:
         """The text of the ARD's ``contrast`` column.
@@ -99,4 +108,6 @@ class Contrast:
             return f"{terms[0]} - {terms[1]} {AVERAGE}"
         if self.kind == "cmh":
             return CMH_TESTS[terms[0]]
+        if self.kind == "arms_test":
+            return ARMS_TESTS[terms[0]]
         return f"{terms[0]} vs {terms[1]} (CMH)"
