@@ -32,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_models import timed  # noqa: E402
 from tests.cdiscpilot import ARMS, STUDIES, VISITS, adas_locf, adas_observed, cibic  # noqa: E402
 from trialkit.stats import ancova, cmh, mmrm_by_arm  # noqa: E402
 
@@ -69,15 +70,6 @@ def cold_runs(studies: dict[str, Path], out: Path, repeats: int) -> dict[str, li
                            check=True, capture_output=True, env=env)
             times[name].append(time.perf_counter() - start)
     return times
-
-
-def timed(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def simulated_frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
