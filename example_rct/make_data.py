@@ -50,13 +50,14 @@ def randomize(tiers: np.ndarray, rng: np.random.Generator) -> list[str]:
     return arms
 
 
-def simulate(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
-    ids = [f"{SITES[i % len(SITES)]}-{1001 + i}" for i in range(N)]
-    tiers = rng.choice([1, 2, 3], size=N, p=[0.4, 0.3, 0.3])
+def simulate(rng: np.random.Generator, n: int = N) -> tuple[list[dict], list[dict]]:
+    """Records and subjects of ``n`` subjects (the example: :data:`N`; benchmarks/bench_cdisc.py scales it up)."""
+    ids = [f"{SITES[i % len(SITES)]}-{1001 + i}" for i in range(n)]
+    tiers = rng.choice([1, 2, 3], size=n, p=[0.4, 0.3, 0.3])
     arms = randomize(tiers, rng)
     dose = dict(ARMS)
-    severity = np.clip(rng.normal(4.9, 0.7, N), 3.2, 6.8)
-    response = rng.normal(1.0, 0.5, N)  # each subject's share of the arm's mean effect
+    severity = np.clip(rng.normal(4.9, 0.7, n), 3.2, 6.8)
+    response = rng.normal(1.0, 0.5, n)  # each subject's share of the arm's mean effect
     site_effect = dict(zip(SITES, rng.normal(0, 0.15, len(SITES))))
 
     records, subjects = [], []

@@ -1,14 +1,18 @@
 """The CDISC pilot records the treatment-comparison tests use, selected as tests/reference/cdiscpilot_NOTES.md
-says (read from ../shared/data, never copied)."""
+says (read from ../shared/data, never copied), and the pilot's study definitions in tests/studies/cdiscpilot01/
+run end to end."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 
 ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 VISITS = ["Week 8", "Week 16", "Week 24"]
+#: the pilot's study definitions, one folder per study.yaml; each reads ../shared/data by a relative path
+STUDIES = Path(__file__).resolve().parent / "studies" / "cdiscpilot01"
 
 
 def adas(shared: Path) -> pd.DataFrame:
@@ -35,3 +39,20 @@ def cibic(shared: Path) -> pd.DataFrame:
     for column in c.columns[c.dtypes == object]:
         c[column] = c[column].str.strip()
     return c[(c.EFFFL == "Y") & (c.ITTFL == "Y") & (c.ANL01FL == "Y")]
+
+
+def run(name: str, out: Path) -> pd.DataFrame:
+    """Run the study ``tests/studies/cdiscpilot01/<name>`` end to end (every output, report included) into
+    ``out`` and return its ARD as written to ard.csv."""
+    from trialkit.pipeline import run_study
+    from trialkit.results import read_ard
+
+    run_study(STUDIES / name, out)
+    return read_ard(out / "ard.csv")
+
+
+def printed(value: float, decimals: int) -> str:
+    """``value`` as a SAS listing prints it with ``decimals`` decimals: rounded half away from zero (SAS ROUND and
+    w.d formats), after cutting the binary noise of the tenth decimal, so that a mean of exactly 2.45 prints 2.5."""
+    exact = Decimal(f"{value:.10f}")
+    return f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"

@@ -109,7 +109,8 @@ def test_every_declared_analysis_has_its_rows_and_labels(ard):
     assert set(ancova_rows.visit) == {"Week 6"}
     assert set(ancova_rows.stat) == {"n", "estimate", "se", "df", "statistic", "p_value", "ci_lower", "ci_upper",
                                      "p_adjusted", "ci_lower_simultaneous", "ci_upper_simultaneous"}
-    assert ancova_rows.note.iat[0] == ("Analysis of covariance of the change from Baseline in CGI-S with treatment, "
+    assert ancova_rows.note.iat[0] == ("Analysis of covariance of the change from Baseline in Clinical Global Impression - "
+                                       "Severity with treatment, "
                                        "genotype tier and site as factors and baseline value as a covariate; LS means "
                                        "with proportional weights, covariates at their mean")
     mmrm_rows = _rows(ard, "cgis_mmrm", "mmrm")

@@ -118,3 +118,24 @@ def test_the_platform_is_the_system_and_processor_not_the_kernel_release(example
     manifest = json.loads((example_run / "manifest.json").read_text())
     assert manifest["platform"] == {"system": platform.system(), "machine": platform.machine()}
     assert platform.release() not in (example_run / "report.html").read_text()
+
+
+def test_data_outside_the_study_folder_is_recorded_by_a_relative_path(tmp_path):
+    """Public data kept beside the project (../shared/data) is named by the same path on every machine, so the run
+    identifier (and the report that prints it) does not depend on where the folders sit."""
+    from tests.conftest import EXAMPLE
+    import shutil
+
+    ids = []
+    for place in ("a", "b/deeper"):
+        root = tmp_path / place
+        shutil.copytree(EXAMPLE / "data", root / "shared" / "data")
+        study = root / "project" / "study"
+        study.mkdir(parents=True)
+        text = (EXAMPLE / "study.yaml").read_text().replace("data/", "../../shared/data/")
+        (study / "study.yaml").write_text(text)
+        manifest = build(load_config(study))
+        assert [i["path"] for i in manifest["inputs"]] == [
+            "study.yaml", "../../shared/data/cgi_visits.csv", "../../shared/data/subjects.csv"]
+        ids.append(manifest["run_id"])
+    assert ids[0] == ids[1]

@@ -73,6 +73,19 @@ def test_model_footnotes_and_methods_are_in_words(example):
         assert terse not in mmrm and terse not in methods, terse
 
 
+def test_methods_call_records_observed_cases_only_without_a_record_selection(example, make_study):
+    from trialkit.config import load_config
+    from trialkit.report.sections import methods
+
+    assert "Analyses use observed cases; no value is imputed." in example.methods[0]
+    # an ADaM file's analysis records may hold values carried forward before trialkit read them
+    text = " ".join(methods(load_config(make_study(config={"data": {"filter": {"AVAL": ["1", "2", "3", "4", "5"]}}})), {}))
+    assert "observed cases" not in text
+    assert ("No value is imputed by trialkit: the analyses use the records of the data file as recorded, those with "
+            "AVAL in '1', '2', '3', '4', '5' (data.filter); a record imputed before (for example an ADaM record carried "
+            "forward, DTYPE LOCF) is analysed as recorded.") in text
+
+
 def test_column_headers_come_from_the_configured_labels(example, make_study):
     disposition = _table(example, "Subject disposition")
     assert [(c.span, c.label, c.n) for c in disposition.columns] == [

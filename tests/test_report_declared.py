@@ -52,7 +52,7 @@ def test_subject_tables_have_a_column_per_arm_in_plan_order_and_total_last(repor
 
 def test_a_declared_categorical_site_is_counted_per_level(report):
     baseline = _table(report, "Baseline characteristics")
-    (site,) = [b for b in baseline.blocks if b.label.startswith("Site ")]
+    (site,) = [b for b in baseline.blocks if b.label == "Site"]
     assert [r.cells[0].text for r in site.rows] == ["101", "102", "103", "104", "105", "106"]
     assert all(isinstance(c, CountPercent) for r in site.rows for c in r.cells[1:])
 
@@ -65,7 +65,8 @@ def test_the_ancova_table_has_the_csr_shape(report, built):
     assert [b.label for b in table.blocks] == ["Baseline", "Week 6", "Change from Baseline to Week 6", "ANCOVA at Week 6"]
     assert [r.cells[0].text for r in table.blocks[0].rows] == ["n", "Mean (SD)", "Median", "Min, Max"]
     assert [note[:4] for note in table.footnotes] == ["[1] ", "[2] ", "[3] "]
-    assert table.footnotes[0].startswith("[1] Analysis of covariance of the change from Baseline in CGI-S with "
+    assert table.footnotes[0].startswith("[1] Analysis of covariance of the change from Baseline in Clinical Global "
+                                         "Impression - Severity with "
                                          "treatment, genotype tier and site as factors and baseline value as a covariate")
     assert table.footnotes[1].startswith("[2] Test for a non-zero coefficient for dose (DOSE) as a continuous variable")
     assert table.footnotes[2].startswith("[3] P-values and simultaneous confidence intervals adjusted by Dunnett's")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
 import sys
 from importlib import metadata
@@ -104,10 +105,13 @@ def _version_and_requirements(dist: metadata.Distribution) -> tuple[str, list[st
 
 
 def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to the study folder; an input outside it (public data beside the project, e.g.
+    ``../shared/data/x.csv``) as a path with ``..``, never an absolute one, which would differ between machines
+    and so change the run identifier and the report's bytes."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()  # an input outside the study folder keeps its absolute path
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return path.resolve().as_posix()
 
 
 def study_files(config: StudyConfig) -> list[Path]:

@@ -60,6 +60,9 @@ class Treatment(_Strict):
     dose: str | None = None
     #: a Total column (all arms together), shown last in summary tables
     total: bool = False
+    #: p-values comparing the arms in the baseline characteristics table (one-way ANOVA for a numeric
+    #: characteristic, Pearson's chi-square for a categorical one), as some CSRs print them
+    baseline_tests: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Treatment:

@@ -89,6 +89,22 @@ out$adas_mmrm_us <- list(
   average_differences = list(contrast = as.character(avdiff$contrast), estimate = avdiff$estimate, se = avdiff$SE,
                              df = avdiff$df))
 
+# The same fit with equal weights over the site groups (SAS LSMEANS without OM, as the CSR's PROC MIXED program and
+# tests/studies/cdiscpilot01/adas declare): the LS means at each visit, their differences, and the averages over
+# the visits (CSR Table 14-3.11 prints the averages). Estimates only: gls has no Kenward-Roger SEs in R.
+eq <- emmeans(gl, ~ TRTP | AVISIT, weights = "equal", cov.keep = character(0))
+lq <- summary(eq)
+cq <- summary(contrast(eq, method = PAIRS, adjust = "none"))
+eqall <- emmeans(gl, ~ TRTP * AVISIT, weights = "equal", cov.keep = character(0))
+aq <- summary(contrast(eqall, method = avg))
+adq <- summary(contrast(eqall, method = avd))
+out$adas_mmrm_us_equal <- list(
+  lsmeans = list(visit = as.character(lq$AVISIT), arm = as.character(lq$TRTP), estimate = lq$emmean, se = lq$SE),
+  differences = list(visit = as.character(cq$AVISIT), contrast = as.character(cq$contrast), estimate = cq$estimate,
+                     se = cq$SE),
+  averages = list(arm = as.character(aq$contrast), estimate = aq$estimate, se = aq$SE),
+  average_differences = list(contrast = as.character(adq$contrast), estimate = adq$estimate, se = adq$SE))
+
 # Kenward-Roger: pbkrtest works on lmer fits, so it is checked on the compound-symmetry MMRM, which is the
 # random-intercept model lmer(CHG ~ ... + (1 | USUBJID)) (same REML likelihood while the between-subject
 # variance is positive); emmeans uses pbkrtest's adjusted covariance and df (lmer.df = "kenward-roger").
@@ -133,5 +149,23 @@ for (wk in c(8, 16, 24)) {
     counts = as.list(as.data.frame(table(TRTP = d$TRTP, AVAL = d$AVAL), stringsAsFactors = FALSE)))
   out[[sprintf("cibic_week%d", wk)]] <- res
 }
+
+# ---- Demographic and baseline characteristics, ITT (CSR Table 14-2.01): the arms compared -------------------------
+# numeric: one-way ANOVA, anova(lm(x ~ TRT01P)); categorical: Pearson's chi-square without continuity correction,
+# chisq.test(table(x, TRT01P), correct = FALSE) (R warns that some expected counts are small: the p-value is
+# still Pearson's, as SAS PROC FREQ CHISQ prints it). Summary statistics per arm and overall for the table's cells.
+adsl <- as.data.frame(read_xpt(file.path(DATA, "adsl.xpt")))
+adsl <- subset(adsl, ITTFL == "Y")
+adsl$TRT01P <- factor(adsl$TRT01P, levels = ARMS)
+demog <- list()
+for (v in c("AGE", "MMSETOT", "DURDIS", "EDUCLVL", "WEIGHTBL", "HEIGHTBL", "BMIBL")) {
+  a <- anova(lm(adsl[[v]] ~ adsl$TRT01P))
+  demog[[v]] <- list(statistic = a[["F value"]][1], num_df = a$Df[1], df = a$Df[2], p_value = a[["Pr(>F)"]][1])
+}
+for (v in c("AGEGR1", "SEX", "RACE", "ETHNIC", "DURDSGR1", "BMIBLGR1")) {
+  t <- suppressWarnings(chisq.test(table(adsl[[v]], adsl$TRT01P), correct = FALSE))
+  demog[[v]] <- list(statistic = unname(t$statistic), df = unname(t$parameter), p_value = t$p.value)
+}
+out$demographics_itt <- demog
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/cdiscpilot.json")

@@ -163,8 +163,8 @@ def _descriptive(b: _Builder) -> list[Table]:
     blocks = b.baseline_block(arms)
     for visit in b.visits:
         blocks += b.summaries(arms, visit)
-    return [b.table(b.analysis.title, "", arms, blocks, ("SD: standard deviation. Observed cases; no value is "
-                                                          "imputed.",))]
+    return [b.table(b.analysis.title, "", arms, blocks,
+                    (f"SD: standard deviation. {plan_words.records_note(b.config)}",))]
 
 
 def _cmh(b: _Builder) -> list[Table]:
@@ -262,7 +262,8 @@ def declared_figures(ard: pd.DataFrame, measure: str, config: StudyConfig, conf:
                           "confidence intervals; the arms' points are offset horizontally so that they do not "
                           "overlap.",
                           MeanPlot(tuple(b.visits), tuple(series),
-                                   f"{measure}, LS mean {what} ({conf} CI)\n"
+                                   # a line each, so that a long label is not cut at the plot's edge
+                                   f"{b.measure.label or measure}\nLS mean {what} ({conf} CI)\n"
                                    f"{direction_label(b.measure.direction)}", "Visit")))
     return out
 

@@ -79,7 +79,7 @@ def analysis_paragraph(analysis: DeclaredAnalysis, config: StudyConfig) -> str:
     elif method == "responder":
         text += f" At each visit; {conf} CIs; subjects without a value at the visit are not counted."
     elif method == "descriptive":
-        text += " n, mean, SD, median, min and max per arm at each visit, observed cases."
+        text += " n, mean, SD, median, min and max per arm at each visit."
     return text
 
 

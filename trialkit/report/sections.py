@@ -12,8 +12,8 @@ from trialkit.report import ordinal_tables, plan_text
 from trialkit.report.arms import subject_columns, subjects_line
 from trialkit.report.lookup import Groups, columns, confidence_label
 from trialkit.report.spec import (Block, Column, Count, CountPercent, Listing, ListingGroup, MeanSD, Number,
-                                  Provenance, Range, Row, Table, Text)
-from trialkit.results import words
+                                  Provenance, PValue, Range, Row, Table, Text)
+from trialkit.results import plan_words, words
 
 #: the data-issues listing shows at most this many findings of each check; data_issues.csv holds them all
 LISTING_PER_CHECK = 20
@@ -39,7 +39,9 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, groups: Groups) -> li
         tables.append(Table("", "Subject disposition: subjects with data at each visit", every_subject, "Visit",
                             group_columns, (Block("", rows),),
                             ("A subject counts at a visit when at least one measure has an analysable value there.",)))
-    base = ard[ard["analysis"] == "baseline"]
+    base = ard[(ard["analysis"] == "baseline") & (ard["contrast"] == "")]
+    tests = ard[(ard["analysis"] == "baseline") & (ard["contrast"] != "") & (ard["stat"] == "p_value")]
+    p_values = dict(zip(*columns(tests, "measure", "value")))
     if len(base):
         records = list(zip(*columns(base, "measure", "group_var", "group", "category", "stat", "value")))
         lookup = {record[:5]: record[5] for record in records}
@@ -54,18 +56,34 @@ def subject_tables(ard: pd.DataFrame, config: StudyConfig, groups: Groups) -> li
                 rows = (Row((Text("n"), *(Count(stat("n", gv, g)) for gv, g in keys))),
                         Row((Text("Mean (SD)"), *(MeanSD(stat("mean", gv, g), stat("sd", gv, g), 1) for gv, g in keys))),
                         Row((Text("Median"), *(Number(stat("median", gv, g), 1) for gv, g in keys))),
-                        Row((Text("Min, Max"), *(Range(stat("min", gv, g), stat("max", gv, g), 0) for gv, g in keys))))
+                        Row((Text("Min, Max"), *(Range(stat("min", gv, g), stat("max", gv, g),
+                                                       _range_decimals([stat(s, gv_, g_) for s in ("min", "max")
+                                                                        for gv_, g_ in keys]))
+                                                 for gv, g in keys))))
             else:
                 rows = tuple(Row((Text(level), *(CountPercent(lookup.get((name, gv, g, level, "n"), 0.0),
                                                               stat("proportion", gv, g, level=level))
                                                  for gv, g in keys))) for level in levels)
-            kind = "genotype flag" if name in config.subjects.genotype_flags else "characteristic"
-            blocks.append(Block(f"{groups.label(name)} ({kind})", rows))
-        tables.append(Table("", "Baseline characteristics", every_subject, "Characteristic", group_columns,
-                            tuple(blocks),
-                            ("n (%): subjects with the level (for a genotype flag, with the variant); percentages of "
-                             "the column's N. Numeric characteristics: mean (SD), median, min and max.",)))
+            if p_values:  # the test across the arms, on the block's first row
+                rows = (Row((*rows[0].cells, PValue(p_values.get(name, NAN)))),
+                        *(Row((*r.cells, Text(""))) for r in rows[1:]))
+            flag = " (genotype flag)" if name in config.subjects.genotype_flags else ""
+            blocks.append(Block(f"{groups.label(name)}{flag}", rows))
+        notes = ["n (%): subjects with the level (for a genotype flag, with the variant); percentages of the column's "
+                 "N. Numeric characteristics: mean (SD), median, min and max."]
+        if p_values:
+            notes.append("p-value: the arms compared (the Total column aside) by a one-way analysis of variance for a "
+                         "numeric characteristic and Pearson's chi-square test (without continuity correction) for a "
+                         "categorical one; subjects without a value left out.")
+        tables.append(Table("", "Baseline characteristics", every_subject, "Characteristic",
+                            (*group_columns, *((Column("p-value"),) if p_values else ())), tuple(blocks), tuple(notes)))
     return tables
+
+
+def _range_decimals(values: list[float]) -> int:
+    """Min and max of a numeric characteristic, the same in every column: whole numbers as such (``52, 89``), else
+    with the mean's one decimal (a disease duration of 7.2 months is never shown as 7)."""
+    return 0 if all(v != v or float(v).is_integer() for v in values) else 1
 
 
 def population_by_arm(ard: pd.DataFrame, config: StudyConfig, keys, group_columns, every_subject: str) -> Table:
@@ -111,8 +129,8 @@ def methods(config: StudyConfig, manifest: dict) -> list[str]:
     labels = config.subjects.labels
     subgroups = ", ".join(labels.get(s, s) for s in config.subjects.subgroups)
     paragraphs = [
-        f"Visits: {', '.join(visits.order)}; {_baseline_words(config)}, endpoint {visits.endpoint}. Analyses use "
-        "observed cases; no value is imputed. Every record not used by an analysis is listed in Listing 16.2.1.",
+        f"Visits: {', '.join(visits.order)}; {_baseline_words(config)}, endpoint {visits.endpoint}. {plan_words.records_used(config)} "
+        "Every record not used by an analysis is listed in Listing 16.2.1.",
     ]
     if config.short_analyses:
         paragraphs.append(f"Each analysis is shown for all subjects and within each level of {subgroups}." if subgroups

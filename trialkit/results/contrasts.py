@@ -13,9 +13,11 @@ from typing import Literal
 CMH_TESTS = {"correlation": "CMH nonzero correlation", "row_mean_scores": "CMH row mean scores differ",
              "general_association": "CMH general association"}
 AVERAGE = "(average of visits)"
+#: the label of each test of a baseline characteristic across the arms, by :class:`trialkit.stats.GroupTest` method
+ARMS_TESTS = {"anova": "arms (one-way ANOVA)", "chisq": "arms (Pearson chi-square)"}
 
 Kind = Literal["change", "interaction", "arm", "difference", "dose_response", "arm_average", "difference_average",
-               "cmh", "stratified", "slope", "level", "term", "shift", "across"]
+               "cmh", "stratified", "slope", "level", "term", "shift", "across", "arms_test"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Contrast:
     ``term``: a model term as a whole, all its levels, e.g. "SITE (all levels)".
     ``shift``: the category at one visit against that at another, e.g. "Baseline -> Week 5".
     ``across``: the visits compared by an omnibus test, e.g. "Baseline to Week 5 (6 visits)".
+    ``arms_test``: a baseline characteristic compared across the arms, e.g. "arms (one-way ANOVA)".
     """
 
     kind: Kind
@@ -98,6 +101,12 @@ class Contrast:
     def across(cls, visits) -> Contrast:
         return cls("across", tuple(visits))
 
+    @classmethod
+    def arms_test(cls, method: str) -> Contrast:
+        if method not in ARMS_TESTS:
+            raise ValueError(f"test across arms {method!r}: one of {list(ARMS_TESTS)}")
+        return cls("arms_test", (method,))
+
     @property
     def label(self) -> str:
         """The text of the ARD's ``contrast`` column.
@@ -131,5 +140,6 @@ class Contrast:
             "term": lambda: f"{terms[0]} (all levels)",
             "shift": lambda: f"{terms[0]} -> {terms[1]}",
             "across": lambda: f"{terms[0]} to {terms[-1]} ({len(terms)} visits)",
+            "arms_test": lambda: ARMS_TESTS[terms[0]],
         }
         return labels[self.kind]()

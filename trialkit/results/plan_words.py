@@ -46,10 +46,12 @@ def term(config: StudyConfig, name: str) -> str:
 
 
 def response(analysis: DeclaredAnalysis, config: StudyConfig) -> str:
-    """'the change from Baseline in CGI-S', or 'CGI-I'."""
+    """'the change from Baseline in CGI-S', or 'CGI-I': the measure by its label (``measures.X.label``) when it
+    has one, as the table's heading names it ('ADAS Cog (11)', not the parameter code 'ACTOT')."""
+    name = config.measures[analysis.measure].label or analysis.measure
     if analysis.outcome == "change":
-        return f"the change from {config.visits.baseline} in {analysis.measure}"
-    return analysis.measure
+        return f"the change from {config.visits.baseline} in {name}"
+    return name
 
 
 def model_terms(analysis: DeclaredAnalysis, config: StudyConfig) -> tuple[list[str], list[str]]:
@@ -112,3 +114,28 @@ def dose_response(config: StudyConfig) -> str:
     """What the dose-response test is, for a footnote."""
     return (f"Test for a non-zero coefficient for dose ({config.treatment.dose}) as a continuous variable, in the "
             "same model with the dose in place of treatment")
+
+
+def _selected(config: StudyConfig) -> bool:
+    return bool(config.data.filter) or any(a.select for a in config.declared)
+
+
+def records_used(config: StudyConfig) -> str:
+    """Which records the analyses use, for the methods. Without a record selection they are the observed cases;
+    with one (an ADaM file's analysis flag, a DTYPE) the records it keeps, which may hold values imputed before
+    trialkit read them (an ADaM dataset's LOCF records): trialkit imputes none, but must not call them observed."""
+    if not _selected(config):
+        return "Analyses use observed cases; no value is imputed."
+    kept = "; ".join(f"{column} in {', '.join(repr(v) for v in values)}" for column, values in config.data.filter.items())
+    return ("No value is imputed by trialkit: the analyses use the records of the data file as recorded"
+            + (f", those with {kept} (data.filter)" if kept else "")
+            + (", and each analysis the records its selection keeps" if any(a.select for a in config.declared) else "")
+            + "; a record imputed before (for example an ADaM record carried forward, DTYPE LOCF) is analysed as "
+            "recorded.")
+
+
+def records_note(config: StudyConfig) -> str:
+    """The same in a table's footnote."""
+    if not _selected(config):
+        return "Observed cases; no value is imputed."
+    return "Records as recorded in the data file (a record imputed before, e.g. LOCF, counts as recorded)."

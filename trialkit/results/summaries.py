@@ -8,9 +8,9 @@ import pandas as pd
 from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
 from trialkit.results.contrasts import Contrast
-from trialkit.results.groups import groups, natural_key, subject_groups
+from trialkit.results.groups import arms, groups, natural_key, subject_groups
 from trialkit.results.rows import ArdRow, rows_frame
-from trialkit.stats import paired_t, responder_rate, summarize, wilcoxon
+from trialkit.stats import anova_oneway, chisq_independence, paired_t, responder_rate, summarize, wilcoxon
 
 
 def population(analysed: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
@@ -71,10 +71,8 @@ def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
             counts(flag, [("yes", int(part[flag].sum()))])
         for name in shown:
             values = part[name]
-            numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
-            kind = config.variables.get(name)
-            numeric = numbers.notna().sum() == (values != "").sum() and (values != "").any()
-            if name in spec.covariates and (kind == "continuous" or (kind is None and numeric)):
+            if _numeric(values, name, config):
+                numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
                 out.extend(ArdRow("baseline", name, group_var, group).with_stats(summarize(numbers.dropna()).stats()))
             else:  # every level seen in any subject, so that a group without it shows 0 (0%)
                 present = values[values != ""]
@@ -82,7 +80,40 @@ def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
                 counts(name, [(level, int((present == level).sum())) for level in levels])
                 if (values == "").any():
                     counts(name, [("missing", int((values == "").sum()))])
+    if config.treatment is not None and config.treatment.baseline_tests:
+        out += _arms_tests(subjects, config, shown)
     return out
+
+
+def _arms_tests(subjects: pd.DataFrame, config: StudyConfig, shown: list[str]) -> list[ArdRow]:
+    """Each characteristic compared across the arms of the plan (the Total column aside): one-way ANOVA of a
+    numeric one, Pearson's chi-square of a categorical one or a genotype flag (a subject without a value left out)."""
+    by_arm = [part for _, _, part in arms(subjects, config)]
+    arm_column = config.treatment.arm
+    out: list[ArdRow] = []
+    for name in [*config.subjects.genotype_flags, *shown]:
+        if name in config.subjects.genotype_flags:
+            table = [[int(part[name].sum()) for part in by_arm], [int((~part[name].astype(bool)).sum()) for part in by_arm]]
+            result = chisq_independence(table)
+        elif _numeric(subjects[name], name, config):
+            result = anova_oneway([pd.to_numeric(part[name].where(part[name] != "", None), errors="coerce")
+                                   for part in by_arm])
+        else:
+            levels = sorted(set(subjects[name]) - {""}, key=natural_key)
+            result = chisq_independence([[int((part[name] == level).sum()) for part in by_arm] for level in levels])
+        key = ArdRow("baseline", name, arm_column, "", contrast=Contrast.arms_test(result.method))
+        out.extend(key.with_stats(result.stats()))
+    return out
+
+
+def _numeric(values: pd.Series, name: str, config: StudyConfig) -> bool:
+    """Whether a covariate is summarised as a number: declared continuous, or undeclared with every value a number."""
+    if name not in config.subjects.covariates:
+        return False
+    kind = config.variables.get(name)
+    numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+    present = values != ""
+    return kind == "continuous" or (kind is None and present.any() and numbers.notna().sum() == present.sum())
 
 
 def _is_arm(column: str, config: StudyConfig) -> bool:

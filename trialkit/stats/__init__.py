@@ -4,6 +4,7 @@ from trialkit.stats.ancova import ancova
 from trialkit.stats.arms import ArmComparison
 from trialkit.stats.cmh import CMHResult, cmh
 from trialkit.stats.descriptive import Summary, descriptive, summarize
+from trialkit.stats.group_tests import GroupTest, anova_oneway, chisq_independence
 from trialkit.stats.mixed import MixedModelResult, lmm, mmrm
 from trialkit.stats.mmrm_arms import mmrm_by_arm
 from trialkit.stats.multiplicity import DunnettResult, adjust, dunnett, fixed_sequence, holm
@@ -18,6 +19,7 @@ __all__ = [
     "CMHResult",
     "DunnettResult",
     "FriedmanResult",
+    "GroupTest",
     "MixedModelResult",
     "OLSFit",
     "PairedTestResult",
@@ -28,6 +30,8 @@ __all__ = [
     "Summary",
     "adjust",
     "ancova",
+    "anova_oneway",
+    "chisq_independence",
     "clopper_pearson",
     "cmh",
     "descriptive",

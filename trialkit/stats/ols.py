@@ -139,7 +139,9 @@ def ols(data: pd.DataFrame, formula: str, *, alpha: float = 0.05) -> OLSFit:
     if n == 0:
         U, s, Vt = np.zeros((0, 0)), np.zeros(0), np.eye(p)
     else:
-        U, s, Vt = np.linalg.svd(X, full_matrices=True)
+        # the thin SVD when there are more rows than columns: Vt is still p x p (the null space needs all of it),
+        # and U n x p, not the n x n of the full one (3,000 subjects: 72 MB and 0.5 s; 100,000: out of memory)
+        U, s, Vt = np.linalg.svd(X, full_matrices=n < p)
     tol = s.max() * max(n, p) * np.finfo(float).eps if s.size else 0.0
     r = int(np.sum(s > tol))
     if r == p:  # full rank: QR, as R's lm (more accurate than the SVD)
