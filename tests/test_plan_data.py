@@ -211,3 +211,10 @@ def test_a_factor_of_the_plan_is_counted_per_level_in_the_subject_tables(make_st
     assert dict(zip(site.category, site.value)) == {"701": 2, "702": 2}  # by hand: S1, S3 at 701; S2, S4 at 702
     age = ard[(ard.analysis == "baseline") & (ard.measure == "AGE") & (ard.group == "all")]
     assert dict(zip(age.stat, age.value))["mean"] == (13 + 15 + 16 + 14) / 4  # a covariate of the plan stays a number
+
+
+def test_a_selection_that_keeps_no_record_is_an_error(make_study, capsys):
+    # a misspelt value (LCOF) used to leave the analysis without records: a table of NE cells
+    err = _error(capsys, _study(make_study, analyses=[{**ANCOVA, "select": {"DTYPE": ["LCOF"]}}]))
+    assert ("analyses.0.select.DTYPE: no record of CGI-S left for analysis anc holds ['LCOF'] (did you mean 'LOCF'?); "
+            "the values there are ['', 'LOCF']") in err

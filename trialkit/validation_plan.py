@@ -242,6 +242,11 @@ def _check_analysis(k: int, analysis: DeclaredAnalysis, records: pd.DataFrame, s
                                   "needs two or more")
     own = records[(records["measure"] == analysis.measure) & records["subject"].isin(set(chosen["subject"]))]
     for column, allowed in analysis.select.items():
+        if len(own) and not own[f"where:{column}"].isin(allowed).any():  # a misspelt value, never an empty table
+            held = sorted(set(own[f"where:{column}"]), key=natural_key)
+            raise ConfigError(f"{yaml_name}: {key}.select.{column}: no record of {analysis.measure} left for analysis "
+                              f"{analysis.id} holds {listed(allowed)}{suggest(str(allowed[0]), held)}; the values "
+                              f"there are {listed(held)}")
         out = own[~own[f"where:{column}"].isin(allowed)]
         own = own[own[f"where:{column}"].isin(allowed)]
         rule = f"{key}.select ({column} must be one of {listed(allowed)})"
