@@ -125,6 +125,25 @@ def test_equal_weights_differ_from_proportional_only_in_the_lsmeans(shared_data)
     assert not np.allclose(equal.lsmeans.estimate, prop.lsmeans.estimate)
 
 
+@pytest.mark.parametrize("name, interaction", [("arm_x_site", "TRTP:SITEGR1"), ("arm_x_base", "TRTP:BASE")])
+@pytest.mark.parametrize("weights", ["proportional", "equal"])
+def test_interactions_match_emmeans_and_emtrends(shared_data, reference, name, interaction, weights):
+    """tests/reference/ancova_interactions.R: lm + emmeans for the LS means and differences; the dose response of
+    the same model with the dose in place of treatment (TRTPN x SITEGR1, TRTPN x BASE) as emtrends, the slope
+    averaged as the LS means are. It was the dose coefficient alone, the slope at the reference site or at a
+    baseline of 0 (-0.0300 and +0.0030 here, against -0.0115 and -0.0120 averaged)."""
+    expected = reference("ancova_interactions.json")[f"{name}_{weights}"]
+    r = _adas_ancova(shared_data, 24, interactions=[interaction], weights=weights)
+    ls = expected["lsmeans"]
+    assert r.lsmeans.arm.tolist() == ls["arm"]
+    diff = expected["differences"]
+    got = r.differences.set_index("contrast").loc[diff["contrast"]]
+    for stat in ("estimate", "se", "df", "ci_lower", "ci_upper", "statistic", "p_value"):
+        assert_allclose(r.lsmeans[stat], ls[stat], rtol=RTOL, err_msg=stat)
+        assert_allclose(got[stat], diff[stat], rtol=RTOL, err_msg=stat)
+        assert_allclose(r.dose_response[stat][0], expected["dose"][stat], rtol=RTOL, err_msg=stat)
+
+
 def test_site_code_is_a_factor_never_a_slope():
     rng = np.random.default_rng(4)
     frame = pd.DataFrame({"y": rng.normal(size=40), "arm": ["P"] * 20 + ["T"] * 20, "site": [701, 702, 703, 710] * 10})

@@ -274,3 +274,14 @@ def test_the_outputs_are_byte_identical_across_runs(study, run, tmp_path):
     first, second = _hashes(run), _hashes(tmp_path / "again")
     assert {"report.pdf", "report.html", "ard.csv", "tables/t_14_2_2.rtf"} <= set(first)
     assert first == second
+
+
+@pytest.mark.parametrize("example", ["example_rct", "example_study"])
+def test_the_seeded_script_makes_the_shipped_data(tmp_path, example):
+    """The example's data are what its seeded script writes, byte for byte (run from a copy, outside the tree)."""
+    shutil.copy(ROOT / example / "make_data.py", tmp_path / "make_data.py")
+    subprocess.run([sys.executable, str(tmp_path / "make_data.py")], check=True, cwd=tmp_path, capture_output=True)
+    shipped = sorted(p.name for p in (ROOT / example / "data").iterdir() if p.suffix == ".csv")
+    assert shipped and sorted(p.name for p in (tmp_path / "data").iterdir()) == shipped
+    for name in shipped:
+        assert (tmp_path / "data" / name).read_bytes() == (ROOT / example / "data" / name).read_bytes(), name

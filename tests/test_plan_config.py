@@ -79,6 +79,17 @@ def _error(capsys, study) -> str:
     ({"id": "descriptive"}, "analyses.1.id: 'descriptive' is used twice"),
     ({"id": "has space"}, "analyses.1.id: String should match pattern"),
     ({"select": {"DTYPE": []}}, "analyses.1.select.DTYPE: List should have at least 1 item"),
+    # an adjustment of nothing, or an option another method ignores, is a mistake, never silently dropped
+    ({"contrasts": ["dose_response"], "multiplicity": "holm"},
+     "analyses.1: multiplicity holm adjusts comparisons of arms, and contrasts asks for none"),
+    ({"contrasts": [], "multiplicity": "dunnett"}, "analyses.1: multiplicity dunnett adjusts comparisons of arms"),
+    ({"method": "responder", "covariates": [], "factors": [], "responder_max": 2, "multiplicity": "holm",
+      "contrasts": ["vs_control"]},
+     "analyses.1: contrasts, multiplicity: options of methods ancova, anova and mmrm, not responder"),
+    ({"method": "cmh", "covariates": [], "factors": [], "strata": "SITE", "contrasts": ["pairwise"]},
+     "analyses.1: contrasts: options of methods ancova, anova and mmrm, not cmh"),
+    ({"method": "descriptive", "covariates": [], "factors": [], "contrasts": ["vs_control"], "weights": "equal"},
+     "analyses.1: contrasts, weights: options of methods ancova, anova and mmrm, not descriptive"),
 ])
 def test_plan_mistakes_name_their_key(make_study, capsys, change, expected):
     err = _error(capsys, _plan(make_study, analyses=["descriptive", {**ANCOVA, **change}]))

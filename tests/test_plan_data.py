@@ -166,3 +166,55 @@ def test_without_a_baseline_visit_the_short_form_has_no_change_rows(make_study):
     assert "change" not in set(ard.analysis)
     values = ard[(ard.analysis == "descriptive") & (ard.group_var == "overall") & (ard.stat == "n")]
     assert dict(zip(values.visit, values.value)) == {"Week 1": 4, "Week 2": 4}  # every subject is in an arm
+
+
+def test_a_comparison_needs_two_arms_of_the_plan(make_study, capsys):
+    # a plan of one arm used to run the ANCOVA with no comparison and no finding
+    err = _error(capsys, _study(make_study, treatment={**TREATMENT, "order": ["Placebo"]}))
+    assert ("analyses.0.method: ancova compares arms, and treatment.order lists one arm (['Placebo']); list two or "
+            "more arms, or use method descriptive") in err
+    subjects = SUBJECTS.replace("Active,54", "Placebo,0")
+    err = _error(capsys, _study(make_study, subjects=subjects, treatment={**TREATMENT, "order": []}))
+    assert "analyses.0.method: ancova compares arms, and column ARM holds, among the subjects with records, one arm" in err
+    descriptive = {"id": "d", "method": "descriptive", "measure": "CGI-S"}
+    config, checked = check_study(_study(make_study, treatment={**TREATMENT, "order": ["Placebo"]}, analyses=[descriptive]))
+    assert derive(checked, config).declared["d"].population == {"Placebo": 2}
+
+
+def test_a_variable_the_subjects_file_lacks_is_an_error(make_study, capsys):
+    # a misspelt declaration used to be ignored, leaving the column it meant undeclared
+    err = _error(capsys, _study(make_study, variables={"SITEGRP": "categorical"}))
+    assert "column 'SITEGRP' (from variables.SITEGRP (SITEGRP) in study.yaml) not found (did you mean 'SITE'?)" in err
+
+
+def test_labels_of_an_arm_that_does_not_occur(make_study, capsys):
+    err = _error(capsys, _study(make_study, treatment={**TREATMENT, "order": [], "labels": {"Placbo": "PBO"}}))
+    assert "treatment.labels: arm 'Placbo' does not occur in column ARM of subjects.csv" in err
+
+
+def test_a_stratification_factor_with_one_level(make_study, capsys):
+    cmh = {"id": "c", "method": "cmh", "measure": "CGI-I", "visits": "Week 2", "strata": "SITE"}
+    err = _error(capsys, _study(make_study, subjects=SUBJECTS.replace(",702,", ",701,"), analyses=[cmh]))
+    assert ("analyses.0.strata: SITE has one level ('701') among the subjects of analysis c; a stratification factor "
+            "needs two or more") in err
+
+
+def test_a_factor_of_the_plan_is_counted_per_level_in_the_subject_tables(make_study):
+    # an undeclared site code that an analysis uses as a factor was summarised as a mean (701.5) in the subject tables
+    from trialkit.results import build_ard
+
+    study = make_study(config={**PLAN, "subjects": {"covariates": ["SITE", "AGE"]}}, records=RECORDS, subjects=SUBJECTS)
+    config, checked = check_study(study)
+    assert "SITE" not in config.variables
+    ard = build_ard(derive(checked, config), checked.subjects, config)
+    site = ard[(ard.analysis == "baseline") & (ard.measure == "SITE") & (ard.group == "all") & (ard.stat == "n")]
+    assert dict(zip(site.category, site.value)) == {"701": 2, "702": 2}  # by hand: S1, S3 at 701; S2, S4 at 702
+    age = ard[(ard.analysis == "baseline") & (ard.measure == "AGE") & (ard.group == "all")]
+    assert dict(zip(age.stat, age.value))["mean"] == (13 + 15 + 16 + 14) / 4  # a covariate of the plan stays a number
+
+
+def test_a_selection_that_keeps_no_record_is_an_error(make_study, capsys):
+    # a misspelt value (LCOF) used to leave the analysis without records: a table of NE cells
+    err = _error(capsys, _study(make_study, analyses=[{**ANCOVA, "select": {"DTYPE": ["LCOF"]}}]))
+    assert ("analyses.0.select.DTYPE: no record of CGI-S left for analysis anc holds ['LCOF'] (did you mean 'LOCF'?); "
+            "the values there are ['', 'LOCF']") in err

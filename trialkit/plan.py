@@ -150,6 +150,9 @@ class DeclaredAnalysis(_Strict):
             raise ValueError("scores is an option of method cmh")
         if method != "responder" and (self.responder_max is not None or self.difference_ci != "newcombe"):
             raise ValueError("responder_max and difference_ci are options of method responder")
+        given = [o for o in ("contrasts", "weights", "multiplicity") if o in self.model_fields_set]
+        if not model and given:
+            raise ValueError(f"{', '.join(given)}: options of methods ancova, anova and mmrm, not {method}")
         if method == "cmh" and self.strata is None:
             raise ValueError("method cmh needs strata (the stratification factor)")
         named = {ARM, VISIT, BASELINE, *self.factors, *self.covariates}
@@ -172,6 +175,9 @@ class DeclaredAnalysis(_Strict):
             raise ValueError(f"{sorted(clash)} declared both a factor and a covariate")
         if "dose_response" in self.contrasts and method not in ("ancova", "anova"):
             raise ValueError("the dose_response contrast belongs to methods ancova and anova")
+        if self.multiplicity != "none" and not {"vs_control", "pairwise"} & set(self.contrasts):
+            raise ValueError(f"multiplicity {self.multiplicity} adjusts comparisons of arms, and contrasts asks for "
+                             "none: add vs_control or pairwise, or use multiplicity: none")
         if self.multiplicity == "dunnett" and "pairwise" in self.contrasts:
             raise ValueError("Dunnett's adjustment is for comparisons with the control (vs_control), not pairwise")
         return self
@@ -273,6 +279,21 @@ def analysed_visits(analysis: DeclaredAnalysis, config: StudyConfig) -> list[str
     return [v for v in config.visits.order if v in analysis.visits]
 
 
+def column_kind(config: StudyConfig, column: str) -> Literal["categorical", "continuous"] | None:
+    """How a subjects-file column is treated: as ``variables`` declares it, else as the plan uses it (categorical as
+    a factor or stratum of a declared analysis, continuous as a covariate, when every use agrees); None when neither
+    says (the subject tables then go by the values)."""
+    if column in config.variables:
+        return config.variables[column]
+    uses = set()
+    for analysis in config.declared:
+        if column in analysis.factors or column == analysis.strata:
+            uses.add("categorical")
+        if column in analysis.covariates:
+            uses.add("continuous")
+    return uses.pop() if len(uses) == 1 else None
+
+
 def subject_columns(config: StudyConfig) -> dict[str, str]:
     """The subjects-file columns the plan uses, each with the study.yaml key that names it."""
     wanted: dict[str, str] = {}
@@ -291,6 +312,8 @@ def subject_columns(config: StudyConfig) -> dict[str, str]:
                 for column in columns:
                     if column != BASELINE:
                         wanted.setdefault(column, f"analyses.{k}.{option}")
+    for column in config.variables:  # a declaration of a column the file lacks is a mistake, never ignored
+        wanted.setdefault(column, f"variables.{column}")
     return wanted
 
 

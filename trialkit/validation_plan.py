@@ -108,7 +108,8 @@ def _arms(records: pd.DataFrame, subjects: pd.DataFrame, with_records: np.ndarra
     values = subjects[treatment.arm]
     present = sorted(set(values[with_records & (values != "").to_numpy()]), key=natural_key)
     arms = arms_of(config, present)
-    for key, arm in [("treatment.control", treatment.control), *(("treatment.order", a) for a in treatment.order)]:
+    for key, arm in [("treatment.control", treatment.control), *(("treatment.order", a) for a in treatment.order),
+                     *(("treatment.labels", a) for a in treatment.labels)]:
         if arm not in present:
             raise ConfigError(f"{yaml_name}: {key}: arm {shown(arm, quote=True)} does not occur in {where} among "
                               f"subjects with records{suggest(arm, present)}; the arms there are {listed(present)}")
@@ -202,7 +203,13 @@ def _check_analysis(k: int, analysis: DeclaredAnalysis, records: pd.DataFrame, s
         chosen = chosen[chosen[f"set:{analysis.analysis_set}"]]
     if config.treatment is not None and analysis.method != "descriptive":
         counts = chosen[ARM].value_counts()
-        for arm in arms_of(config, list(counts.index)):
+        arms = arms_of(config, sorted(set(subjects[ARM]) - {""}, key=natural_key))
+        if len(arms) < 2:
+            where = ("treatment.order lists" if config.treatment.order else
+                     f"column {shown(config.treatment.arm)} holds, among the subjects with records,")
+            raise ConfigError(f"{yaml_name}: {key}.method: {analysis.method} compares arms, and {where} one arm "
+                              f"({listed(arms)}); list two or more arms, or use method descriptive")
+        for arm in arms:
             if counts.get(arm, 0) == 0:
                 where = f"analysis set {analysis.analysis_set}" if analysis.analysis_set else "the subjects with records"
                 raise ConfigError(f"{yaml_name}: {key}.analysis_set: arm {shown(arm, quote=True)} has no subjects in "
@@ -228,12 +235,18 @@ def _check_analysis(k: int, analysis: DeclaredAnalysis, records: pd.DataFrame, s
                                     f"{shown(r[column], quote=True)}: subject {shown(r['subject'])}: {key}.covariates "
                                     f"are continuous, so {column} must be a number (declare it under factors to "
                                     "treat it as categories)")
-            elif option == "factors" and given[column].nunique() == 1:
-                raise ConfigError(f"{yaml_name}: {key}.factors: {column} has one level "
+            elif given[column].nunique() == 1:
+                raise ConfigError(f"{yaml_name}: {key}.{option}: {column} has one level "
                                   f"({shown(given[column].iat[0], quote=True)}) among the subjects of analysis "
-                                  f"{analysis.id}; a factor needs two or more")
+                                  f"{analysis.id}; a {'factor' if option == 'factors' else 'stratification factor'} "
+                                  "needs two or more")
     own = records[(records["measure"] == analysis.measure) & records["subject"].isin(set(chosen["subject"]))]
     for column, allowed in analysis.select.items():
+        if len(own) and not own[f"where:{column}"].isin(allowed).any():  # a misspelt value, never an empty table
+            held = sorted(set(own[f"where:{column}"]), key=natural_key)
+            raise ConfigError(f"{yaml_name}: {key}.select.{column}: no record of {analysis.measure} left for analysis "
+                              f"{analysis.id} holds {listed(allowed)}{suggest(str(allowed[0]), held)}; the values "
+                              f"there are {listed(held)}")
         out = own[~own[f"where:{column}"].isin(allowed)]
         own = own[own[f"where:{column}"].isin(allowed)]
         rule = f"{key}.select ({column} must be one of {listed(allowed)})"

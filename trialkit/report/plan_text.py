@@ -64,12 +64,13 @@ def analysis_paragraph(analysis: DeclaredAnalysis, config: StudyConfig) -> str:
         chain = list(dict.fromkeys(chain))
         fallback = (f" When it does not converge, {', '.join(words.COVARIANCE[s] for s in chain[1:])} are tried in "
                     "this order (the table's footnote names the structure used).") if len(chain) > 1 else ""
-        text += (f" REML as SAS PROC MIXED with REPEATED / TYPE=UN (R nlme::gls with corSymm and varIdent).{fallback} "
+        gls = f" (R nlme::gls with {words.GLS[chain[0]]})" if chain[0] in words.GLS else ""
+        text += (f" REML as SAS PROC MIXED with REPEATED / TYPE={words.SAS_TYPE[chain[0]]}{gls}.{fallback} "
                  f"LS means at each visit, {WEIGHTS[analysis.weights]}")
         text += ", and averaged over the visits, each visit weighted equally." if analysis.visit_average else "."
     if method in ("ancova", "anova", "mmrm"):
         contrasts = [CONTRASTS[c] for c in analysis.contrasts]
-        text += f" Comparisons: {plan_words.joined(contrasts)}"
+        text += f" Comparisons: {plan_words.joined(contrasts) if contrasts else 'none (LS means only)'}"
         if "dose_response" in analysis.contrasts:
             text += f" ({plan_words.dose_response(config)[0].lower()}{plan_words.dose_response(config)[1:]})"
         text += f"; {plan_words.MULTIPLICITY[analysis.multiplicity]}."

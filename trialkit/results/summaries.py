@@ -7,6 +7,7 @@ import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
+from trialkit.plan import column_kind
 from trialkit.results.contrasts import Contrast
 from trialkit.results.groups import arms, groups, natural_key, subject_groups
 from trialkit.results.rows import ArdRow, rows_frame
@@ -54,8 +55,9 @@ def individual(data: AnalysisData, config: StudyConfig) -> pd.DataFrame:
 def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
     """Genotype flags (subjects with the flag), subgroups and categorical covariates (subjects per level),
     numeric covariates (descriptive statistics), per group (and per arm of the plan). Proportions are of the
-    group's N. A covariate declared under ``variables`` is summarised as declared (a categorical site code is
-    counted per level); an undeclared one is numeric when every value is a number."""
+    group's N. A covariate declared under ``variables`` or used by the plan (a factor or stratum, a covariate) is
+    summarised as declared (a site code that is a factor is counted per level); any other is numeric when every value
+    is a number."""
     spec = config.subjects
     shown = [*spec.subgroups, *([spec.arm] if spec.arm and not _is_arm(spec.arm, config) else []), *spec.covariates]
     out: list[ArdRow] = []
@@ -107,10 +109,11 @@ def _arms_tests(subjects: pd.DataFrame, config: StudyConfig, shown: list[str]) -
 
 
 def _numeric(values: pd.Series, name: str, config: StudyConfig) -> bool:
-    """Whether a covariate is summarised as a number: declared continuous, or undeclared with every value a number."""
+    """Whether a covariate is summarised as a number: declared continuous (under ``variables``, or as a covariate of
+    the plan), or undeclared with every value a number; a factor or stratum of the plan never is (a site code)."""
     if name not in config.subjects.covariates:
         return False
-    kind = config.variables.get(name)
+    kind = column_kind(config, name)
     numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
     present = values != ""
     return kind == "continuous" or (kind is None and present.any() and numbers.notna().sum() == present.sum())

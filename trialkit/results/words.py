@@ -5,6 +5,10 @@ from __future__ import annotations
 COVARIANCE = {"us": "unstructured", "toep": "Toeplitz", "csh": "heterogeneous compound symmetry",
               "cs": "compound symmetry", "ar1h": "heterogeneous first-order autoregressive",
               "ar1": "first-order autoregressive"}
+#: the same structures as SAS PROC MIXED's REPEATED / TYPE= and R nlme::gls's arguments (Toeplitz has no gls equivalent)
+SAS_TYPE = {"us": "UN", "toep": "TOEP", "csh": "CSH", "cs": "CS", "ar1h": "ARH(1)", "ar1": "AR(1)"}
+GLS = {"us": "corSymm and varIdent", "csh": "corCompSymm and varIdent", "cs": "corCompSymm",
+       "ar1h": "corAR1 and varIdent", "ar1": "corAR1"}
 DF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "residual",
       "between-within": "between-within"}
 

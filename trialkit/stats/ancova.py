@@ -137,7 +137,7 @@ def ancova(data: pd.DataFrame, response: str, arm: str, *, control: str, arms=No
             notes.append(f"the LS mean of arm {a!r} is not estimable in this model")
     dose_frame = empty(["visit", "term", *INFERENCE])
     if dose:
-        dose_frame = _dose_response(frame, response, arm, dose, factors, covariates, terms, fit, alpha, notes)
+        dose_frame = _dose_response(frame, response, arm, dose, factors, covariates, terms, fit, alpha, weights, notes)
     type3 = fit.type3() if fit is not None else empty(["term", "num_df", "den_df", "statistic", "p_value"])
     average_columns = empty(["visit", "arm", *INFERENCE])
     return ArmComparison(
@@ -160,7 +160,7 @@ class _NaNFit:
         return dict.fromkeys(INFERENCE, np.nan)
 
 
-def _dose_response(frame, response, arm, dose, factors, covariates, terms, fit, alpha, notes) -> pd.DataFrame:
+def _dose_response(frame, response, arm, dose, factors, covariates, terms, fit, alpha, weights, notes) -> pd.DataFrame:
     spread = frame.groupby(arm, observed=True)[dose].nunique()
     several = spread[spread > 1]
     if len(several):
@@ -171,9 +171,9 @@ def _dose_response(frame, response, arm, dose, factors, covariates, terms, fit, 
     row = {"visit": "", "term": dose, **dict.fromkeys(INFERENCE, np.nan)}
     if fit is not None and frame[dose].nunique() > 1:
         dose_fit = ols(frame, f"{response} ~ {' + '.join(rhs)}", alpha=alpha)
-        L = np.zeros(dose_fit.beta.size)
-        L[dose_fit.design.term_columns[dose]] = 1.0
-        row.update(dose_fit.estimate(L))
+        # the slope of the dose; with an interaction of the dose (arm x site became dose x site) its coefficient is
+        # the slope at the reference level or at 0 of the other term, so the slope is averaged as the LS means are
+        row.update(dose_fit.estimate(dose_fit.trend_row(dose, weights=weights)))
     else:
         notes.append("the dose response is not estimable: fewer than two doses in the rows used")
     return pd.DataFrame([row], columns=["visit", "term", *INFERENCE])

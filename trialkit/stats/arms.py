@@ -135,7 +135,7 @@ def model_frame(data: pd.DataFrame, *, response: str, arm: str, control: str, ar
             notes.append(f"factor {name!r} has one level in the rows used: it adds nothing to the model")
     for a in order:
         if not (frame[arm] == a).any():
-            notes.append(f"arm {a!r} has no rows with complete data: its LS mean and comparisons are not estimable")
+            notes.append(f"arm {a!r} has no rows with complete data: its estimates and comparisons are not estimable")
     return ModelFrame(frame, tuple(order), int((~complete).sum()), tuple(notes))
 
 

@@ -37,14 +37,7 @@ class LinearContrasts:
             if f not in design.factors:
                 raise AnalysisError(f"{f!r} is not a categorical variable of the model")
         X, codes = self._grid
-        w = np.ones(len(X))
-        if weights == "proportional":
-            for j, f in enumerate(names):
-                if f not in factors:
-                    counts = np.array([design.counts[f][level] for level in design.factors[f]], dtype=float)
-                    w *= counts[codes[:, j]]
-        elif weights != "equal":
-            raise AnalysisError("weights must be 'equal' or 'proportional'")
+        w = self._grid_weights(codes, factors, weights)
         columns = [names.index(f) for f in factors]
         shape = [len(design.factors[f]) for f in factors]
         cell = np.ravel_multi_index(codes[:, columns].T, shape) if factors else np.zeros(len(X), dtype=int)
@@ -53,6 +46,32 @@ class LinearContrasts:
         rows = indicator @ X / indicator.sum(axis=1, keepdims=True)
         cells = list(itertools.product(*(design.factors[f] for f in factors)))
         return cells, rows
+
+    def _grid_weights(self, codes: np.ndarray, factors: list[str], weights: str) -> np.ndarray:
+        """Weight of each reference-grid row when averaging over the factors not in ``factors``: equal, or
+        proportional to each factor's observed margin."""
+        design = self.design
+        w = np.ones(len(codes))
+        if weights == "proportional":
+            for j, f in enumerate(design.factors):
+                if f not in factors:
+                    counts = np.array([design.counts[f][level] for level in design.factors[f]], dtype=float)
+                    w *= counts[codes[:, j]]
+        elif weights != "equal":
+            raise AnalysisError("weights must be 'equal' or 'proportional'")
+        return w
+
+    def trend_row(self, variable: str, *, weights: str = "equal") -> np.ndarray:
+        """The design row of the slope of numeric ``variable``, averaged over the reference grid (every factor's
+        levels with equal or proportional weights, the other covariates at their mean), as emmeans ``emtrends(fit,
+        ~ 1, var = variable, weights = weights)``. Without an interaction of ``variable`` it is its coefficient."""
+        if variable not in self.design.covariates:
+            raise AnalysisError(f"{variable!r} is not a numeric variable of the model")
+        X, codes = self._grid
+        grid = reference_grid(self.design)
+        step = self.design.rows(grid.assign(**{variable: grid[variable] + 1.0})) - X  # exact: the model is linear in it
+        w = self._grid_weights(codes, [], weights)
+        return w @ step / w.sum()
 
     def lsmeans(self, specs: str | list[str], *, by: str | list[str] | None = None, weights: str = "equal") -> pd.DataFrame:
         """Least-squares means of each level (combination) of ``specs``, within each level of ``by``.
