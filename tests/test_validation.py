@@ -47,7 +47,8 @@ def test_duplicate_subject_visit_measure(make_study, capsys):
     study = make_study(records=RECORDS + "S3,Week 2,CGI-I,2\n")
     _fails(capsys, study, _one_problem(
         "records.csv: row 20: column AVAL: value '2': subject S3: second record for this subject, visit and measure "
-        "(first at row 19, value '1'); keep one"))
+        "(first at row 19, value '1'); keep one, or keep the analysis records with data.filter (e.g. an analysis "
+        "flag such as ANL01FL: [Y]): records are checked for duplicates after data.filter, before an analysis's select"))
 
 
 def test_records_for_subject_missing_from_subjects_file(make_study, capsys):

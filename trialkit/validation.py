@@ -196,7 +196,9 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     dup = np.flatnonzero(kept & (first_kept[keys] != np.arange(len(records))))
     first = records.iloc[first_kept[keys[dup]]]
     duplicates = on_records("error", "duplicate_record", records.iloc[dup], [
-        f"second record for this subject, visit and measure (first at row {r}, value {shown(v, quote=True)}); keep one"
+        f"second record for this subject, visit and measure (first at row {r}, value {shown(v, quote=True)}); keep one, "
+        "or keep the analysis records with data.filter (e.g. an analysis flag such as ANL01FL: [Y]): records are "
+        "checked for duplicates after data.filter, before an analysis's select"
         for r, v in zip(first["row"], first["raw_value"])])
 
     subjects, subject_findings = _check_subjects(data.subjects, config)
