@@ -119,6 +119,11 @@ def test_responder_analysis_needs_a_threshold(make_study, capsys):
     ({**TREATMENT, "order": ["Placebo", "Placebo"]}, "treatment: order lists an arm twice"),
     ({**TREATMENT, "labels": {"Low": "L"}}, "treatment: labels name arms that are not in order: ['Low']"),
     ({**TREATMENT, "labels": {"Placebo": "A", "Active": "A"}}, "treatment: labels gives two arms the same label"),
+    # an arm coded 0 in YAML is the number 0: the message says to quote it
+    ({**TREATMENT, "control": 0}, "treatment.control: Input should be a valid string (got 0); YAML reads it as a "
+                                  "number: quote it, e.g. '0'"),
+    ({**TREATMENT, "control": True}, "treatment.control: Input should be a valid string (got True); YAML reads "
+                                     "yes/no/on/off as true or false: quote the value"),
 ])
 def test_treatment_mistakes(make_study, capsys, treatment, expected):
     assert expected in _error(capsys, _plan(make_study, treatment=treatment))

@@ -393,6 +393,10 @@ def load_config(path: str | Path) -> StudyConfig:
                 lines.append(f"  {key}: required key is missing")
             else:
                 shown_input = f" (got {_quoted.repr(err['input'])})" if "input" in err and not isinstance(err["input"], dict) else ""
+                if err["type"] == "string_type" and isinstance(err.get("input"), bool):
+                    shown_input += "; YAML reads yes/no/on/off as true or false: quote the value"
+                elif err["type"] == "string_type" and isinstance(err.get("input"), (int, float)):
+                    shown_input += f"; YAML reads it as a number: quote it, e.g. '{err['input']}'"
                 lines.append(f"  {key}: {shown(err['msg'].removeprefix('Value error, '), limit=300)}{shown_input}")
         raise ConfigError(f"{shown(path)}: invalid configuration\n" + "\n".join(lines)) from None
     if "source" in raw:
