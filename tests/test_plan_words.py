@@ -34,4 +34,6 @@ def test_an_analysis_without_comparisons_has_ls_means_only(make_study):
     rows = ard[ard.analysis == "ancova"]
     assert set(rows.contrast) == {"Placebo", "Active"}  # the arms' LS means; no difference, no dose response
     report = build_report(ard, checked.issues_frame(), config, {})
-    assert "Comparisons: none (LS means only)" in " ".join(report.methods)
+    methods = " ".join(report.methods)
+    assert "Comparisons: none (LS means only)." in methods
+    assert "multiple comparisons" not in methods  # no p-values to adjust, or not

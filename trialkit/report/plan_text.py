@@ -73,7 +73,7 @@ def analysis_paragraph(analysis: DeclaredAnalysis, config: StudyConfig) -> str:
         text += f" Comparisons: {plan_words.joined(contrasts) if contrasts else 'none (LS means only)'}"
         if "dose_response" in analysis.contrasts:
             text += f" ({plan_words.dose_response(config)[0].lower()}{plan_words.dose_response(config)[1:]})"
-        text += f"; {plan_words.MULTIPLICITY[analysis.multiplicity]}."
+        text += f"; {plan_words.MULTIPLICITY[analysis.multiplicity]}." if contrasts else "."
     elif method == "cmh":
         text += (" At each visit, the nonzero correlation, row mean scores differ and general association statistics "
                  "as SAS PROC FREQ CMH, with chi-square p-values; the arms in the plan's order are the rows.")
