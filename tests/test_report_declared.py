@@ -134,3 +134,13 @@ def test_html_and_rtf_print_the_same_table(report):
     rtf = table_to_rtf(table)
     for text in ("p-value (vs Placebo) [1][3]", "Drug 400 mg (N=50)", "Efficacy analysis set (N=149; EFFFL = Y)."):
         assert text in html and text in rtf
+
+
+def test_every_number_in_the_report_is_an_ard_value(built):
+    """As for example_study (tests/test_end_to_end.py): the analysis sets' percentages of each arm too."""
+    from tests.helpers import numbers_not_in_ard
+
+    report, ard = built
+    checked, missing = numbers_not_in_ard(report, ard)
+    assert not missing
+    assert checked > 900
