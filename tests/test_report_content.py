@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 
@@ -156,6 +157,36 @@ def test_a_table_split_over_pages_says_continued(example_run):
     for k, text in enumerate(pages):
         for m in re.finditer(r"(Table 14\.\d\.\d+) [^\n]*\nPopulation:", text):
             assert (k, m.group(1)) not in continued  # never on the page where the table begins
+
+
+def test_what_follows_a_landscape_listing_or_table_is_on_portrait_pages(example_run, example):
+    """The statistical methods after the landscape data-issues listing, and a narrow table after a wide one,
+    start a portrait page: they do not go on in landscape where the wide content ended."""
+    from pypdf import PdfReader
+
+    from trialkit.report.monospace import monospace
+    from trialkit.report.pdf import render_pdf
+    from trialkit.report.templates import render_html
+
+    def pages(pdf):
+        return [(float(p.mediabox.width) > float(p.mediabox.height), p.extract_text()) for p in PdfReader(pdf).pages]
+
+    shown = pages(example_run / "report.pdf")
+    assert any(landscape and "Listing 16.2.1 Data issues" in text for landscape, text in shown)
+    assert [landscape for landscape, text in shown if re.search(r"(^|\n)Statistical methods\n", text)] == [False]
+    assert not any(landscape and "Appendix: provenance" in text for landscape, text in shown)
+    # a short wide table (its columns three times over) and a narrow one after it, with room on the page
+    narrow = _table(example, "CGI-S: Week 5 vs Baseline, paired t-test")
+    wide = replace(narrow, title="wide", columns=narrow.columns * 3,
+                   blocks=tuple(replace(b, rows=tuple(replace(r, cells=(r.cells[0], *r.cells[1:] * 3)) for r in b.rows))
+                                for b in narrow.blocks))
+    assert monospace(wide).landscape and not monospace(narrow).landscape
+    measure = replace(example.measures[0], tables=(replace(wide, number="Table 14.2.1"),
+                                                   replace(narrow, number="Table 14.2.2")), figures=())
+    shown = pages(io.BytesIO(render_pdf(render_html(replace(example, measures=(measure,)), medium="pdf"))))
+    assert [landscape for landscape, text in shown if "Table 14.2.1 wide\nPopulation" in text] == [True]
+    assert [landscape for landscape, text in shown if "Table 14.2.2 CGI-S: Week 5 vs Baseline, paired t-test\nPop"
+            in text] == [False]
 
 
 def test_rtf_is_set_as_sponsors_shells(example):
