@@ -189,6 +189,39 @@ def test_what_follows_a_landscape_listing_or_table_is_on_portrait_pages(example_
             in text] == [False]
 
 
+def test_listing_columns_stand_under_their_headers_and_short_values_do_not_wrap(example, tmp_path):
+    """In the PDF's listing a header starts where its column's values start (left, as the values), and a visit
+    stays on one line however long the findings beside it are ("Week 6", not "Week" above "6")."""
+    import subprocess
+    from xml.etree import ElementTree
+
+    from trialkit.report.pdf import render_pdf
+    from trialkit.report.sections import listing
+    from trialkit.report.templates import render_html
+    from trialkit.validation import ISSUE_COLUMNS
+
+    message = "no Week 6 CGI-S: the subject is excluded from baseline-vs-Week 6 tests; Baseline record not used " * 2
+    issues = pd.DataFrame([("warning", "missing_endpoint", "records.csv", None, "", "", f"106-10{k:02d}", "Week 6",
+                            "CGI-S", message) for k in range(5)], columns=ISSUE_COLUMNS)
+    pdf = tmp_path / "listing.pdf"
+    pdf.write_bytes(render_pdf(render_html(replace(example, subject_tables=(), measures=(), listing=listing(issues)),
+                                           medium="pdf")))
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(tmp_path / "words.html")], check=True)
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    pages = [[(w.text, float(w.get("xMin")), float(w.get("yMin"))) for w in page.iter(xhtml + "word")]
+             for page in ElementTree.parse(tmp_path / "words.html").getroot().iter(xhtml + "page")]
+    (words,) = [words for words in pages if any(text == "Severity" for text, _, _ in words)]
+
+    def line_of(word: str) -> list[tuple[str, float]]:
+        y = next(y for text, _, y in words if text == word)
+        return [(text, x) for text, x, y_ in words if abs(y_ - y) < 1]
+
+    header, first_row = dict(line_of("Severity")), line_of("106-1000")
+    for title, value in (("Subject", "106-1000"), ("Visit", "Week"), ("Measure", "CGI-S"), ("Finding", "no")):
+        assert any(text == value and abs(x - header[title]) < 0.5 for text, x in first_row), title
+    assert any(text == "6" and header["Visit"] < x < header["Measure"] for text, x in first_row)  # "Week 6" on a line
+
+
 def test_rtf_is_set_as_sponsors_shells(example):
     from trialkit.report.rtf import table_to_rtf
 
