@@ -190,8 +190,9 @@ def test_what_follows_a_landscape_listing_or_table_is_on_portrait_pages(example_
 
 
 def test_listing_columns_stand_under_their_headers_and_short_values_do_not_wrap(example, tmp_path):
-    """In the PDF's listing a header starts where its column's values start (left, as the values), and a visit
-    stays on one line however long the findings beside it are ("Week 6", not "Week" above "6")."""
+    """In the PDF's listing a header starts where its column's values start (left, as the values), a visit
+    stays on one line however long the findings beside it are ("Week 6", not "Week" above "6"), and a value of
+    any length from the data wraps within the page."""
     import subprocess
     from xml.etree import ElementTree
 
@@ -202,15 +203,19 @@ def test_listing_columns_stand_under_their_headers_and_short_values_do_not_wrap(
 
     message = "no Week 6 CGI-S: the subject is excluded from baseline-vs-Week 6 tests; Baseline record not used " * 2
     issues = pd.DataFrame([("warning", "missing_endpoint", "records.csv", None, "", "", f"106-10{k:02d}", "Week 6",
-                            "CGI-S", message) for k in range(5)], columns=ISSUE_COLUMNS)
+                            "CGI-S", message) for k in range(5)]
+                          + [("warning", "out_of_range", "records.csv", 7, "AVAL", "9" * 400, "S" * 80, "Week 6",
+                              "CGI-S", "out of range")], columns=ISSUE_COLUMNS)
     pdf = tmp_path / "listing.pdf"
     pdf.write_bytes(render_pdf(render_html(replace(example, subject_tables=(), measures=(), listing=listing(issues)),
                                            medium="pdf")))
     subprocess.run(["pdftotext", "-bbox", str(pdf), str(tmp_path / "words.html")], check=True)
     xhtml = "{http://www.w3.org/1999/xhtml}"
-    pages = [[(w.text, float(w.get("xMin")), float(w.get("yMin"))) for w in page.iter(xhtml + "word")]
-             for page in ElementTree.parse(tmp_path / "words.html").getroot().iter(xhtml + "page")]
-    (words,) = [words for words in pages if any(text == "Severity" for text, _, _ in words)]
+    listed = [page for page in ElementTree.parse(tmp_path / "words.html").getroot().iter(xhtml + "page")
+              if any(w.text == "Severity" for w in page.iter(xhtml + "word"))]
+    for page in listed:  # nothing past the right margin
+        assert max(float(w.get("xMax")) for w in page.iter(xhtml + "word")) < float(page.get("width")) - 30
+    words = [(w.text, float(w.get("xMin")), float(w.get("yMin"))) for w in listed[0].iter(xhtml + "word")]
 
     def line_of(word: str) -> list[tuple[str, float]]:
         y = next(y for text, _, y in words if text == word)
