@@ -241,6 +241,14 @@ def test_rtf_is_set_as_sponsors_shells(example):
     bold = [row for row in rows if "\\b " in row]
     assert len(bold) == 1 and "Week 5\\cell" in bold[0]  # the endpoint row, as the footnote says
     assert "The endpoint (Week 5) is in bold." in mmrm
+    # every table at 9 pt: one too wide for a portrait page on a landscape one, not in a smaller type
+    every = {table.number: table_to_rtf(table) for table in example.tables}
+    assert {number for number, rtf in every.items() if "\\fs18\\" not in rtf or "\\fs17" in rtf} == set()
+    assert {number for number, rtf in every.items() if "\\lndscpsxn" in rtf} == {
+        _table(example, words).number for words in ("CGI-S: Week 5 vs Baseline, paired", "CGI-S: Week 5 vs Baseline, W",
+                                                     "CGI-S: linear mixed model", "CGI-I: Week 5 vs Baseline, paired",
+                                                     "CGI-I: Week 5 vs Baseline, W", "CGI-I: linear mixed model",
+                                                     "CGI-S: proportional-odds", "CGI-I: proportional-odds")}
 
 
 def test_a_long_rtf_table_is_paginated_with_continued_titles(example):

@@ -144,3 +144,13 @@ def test_every_number_in_the_report_is_an_ard_value(built):
     checked, missing = numbers_not_in_ard(report, ard)
     assert not missing
     assert checked > 900
+
+
+def test_every_rtf_table_is_set_in_9_pt(report):
+    """The CSR tables by arm: Courier New 9 pt, on a landscape page when a portrait one is too narrow (the analysis
+    population table with its four arm columns was 7 pt on a portrait page)."""
+    from trialkit.report.rtf import table_to_rtf
+
+    every = {table.title: table_to_rtf(table) for table in report.tables}
+    assert {title for title, rtf in every.items() if "\\fs18\\" not in rtf or "\\fs17" in rtf} == set()
+    assert "\\lndscpsxn" in every["Analysis population and analysis sets"]
