@@ -134,3 +134,60 @@ def run_hostile(capsys, monkeypatch, study, out, *, render_process: bool = False
         assert "trialkit: error: " in outcome.err
         assert not out.exists(), sorted(p.name for p in out.iterdir())
     return outcome
+
+
+def numbers_not_in_ard(report, ard) -> tuple[int, list]:
+    """Walk every number the report prints from its typed values (table cells, column Ns, the test lines below
+    tables, the figures' plotted and printed values): each must be a value of the ARD (a percentage: 100 x a
+    proportion). Returns how many numbers were checked and those that are not ARD values, with where they are."""
+    import bisect
+    import dataclasses
+    import math
+
+    from trialkit.report import spec
+
+    known = sorted({float(v) for v in ard["value"] if not math.isnan(v)} | {100 * float(v) for v in ard["value"]
+                                                                           if not math.isnan(v)})
+    checked, missing = 0, []
+
+    def check(where, x) -> None:
+        nonlocal checked
+        if x is None or isinstance(x, str) or (isinstance(x, float) and math.isnan(x)):
+            return
+        k = bisect.bisect_left(known, x - 1e-12)
+        if not (k < len(known) and abs(known[k] - x) <= 1e-12):
+            missing.append((where, x))
+        checked += 1
+
+    def check_fields(where, value, skip=("decimals", "label", "text")) -> None:
+        for field in dataclasses.fields(value):
+            if field.name not in skip:
+                check((*where, field.name), getattr(value, field.name))
+
+    for table in report.tables:
+        for column in table.columns:
+            check((table.number, column.label, "N"), column.n)
+        for block in table.blocks:
+            for row in block.rows:
+                for cell in row.cells:
+                    check_fields((table.number, block.label, row.cells[0]), cell)
+        for test in table.tests:
+            check_fields((table.number, test.label), test)
+    for figure in report.figures:
+        plot = figure.plot
+        if isinstance(plot, spec.ForestPlot):
+            for row in plot.rows:
+                check_fields((figure.number, row.label), row, skip=("label", "overall"))
+        elif isinstance(plot, spec.MeanPlot):
+            for series in plot.series:
+                for name in ("mean", "lower", "upper"):
+                    for x in getattr(series, name):
+                        check((figure.number, series.label, name), x)
+        elif isinstance(plot, spec.StackedBarPlot):
+            for panel in plot.panels:
+                for x in (*panel.n, *(share for shares in panel.shares for share in shares)):
+                    check((figure.number, panel.title), x)
+        elif isinstance(plot, spec.WaterfallPlot):
+            for x in plot.values:
+                check((figure.number, "change"), x)
+    return checked, missing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 
@@ -158,6 +159,74 @@ def test_a_table_split_over_pages_says_continued(example_run):
             assert (k, m.group(1)) not in continued  # never on the page where the table begins
 
 
+def test_what_follows_a_landscape_listing_or_table_is_on_portrait_pages(example_run, example):
+    """The statistical methods after the landscape data-issues listing, and a narrow table after a wide one,
+    start a portrait page: they do not go on in landscape where the wide content ended."""
+    from pypdf import PdfReader
+
+    from trialkit.report.monospace import monospace
+    from trialkit.report.pdf import render_pdf
+    from trialkit.report.templates import render_html
+
+    def pages(pdf):
+        return [(float(p.mediabox.width) > float(p.mediabox.height), p.extract_text()) for p in PdfReader(pdf).pages]
+
+    shown = pages(example_run / "report.pdf")
+    assert any(landscape and "Listing 16.2.1 Data issues" in text for landscape, text in shown)
+    assert [landscape for landscape, text in shown if re.search(r"(^|\n)Statistical methods\n", text)] == [False]
+    assert not any(landscape and "Appendix: provenance" in text for landscape, text in shown)
+    # a short wide table (its columns three times over) and a narrow one after it, with room on the page
+    narrow = _table(example, "CGI-S: Week 5 vs Baseline, paired t-test")
+    wide = replace(narrow, title="wide", columns=narrow.columns * 3,
+                   blocks=tuple(replace(b, rows=tuple(replace(r, cells=(r.cells[0], *r.cells[1:] * 3)) for r in b.rows))
+                                for b in narrow.blocks))
+    assert monospace(wide).landscape and not monospace(narrow).landscape
+    measure = replace(example.measures[0], tables=(replace(wide, number="Table 14.2.1"),
+                                                   replace(narrow, number="Table 14.2.2")), figures=())
+    shown = pages(io.BytesIO(render_pdf(render_html(replace(example, measures=(measure,)), medium="pdf"))))
+    assert [landscape for landscape, text in shown if "Table 14.2.1 wide\nPopulation" in text] == [True]
+    assert [landscape for landscape, text in shown if "Table 14.2.2 CGI-S: Week 5 vs Baseline, paired t-test\nPop"
+            in text] == [False]
+
+
+def test_listing_columns_stand_under_their_headers_and_short_values_do_not_wrap(example, tmp_path):
+    """In the PDF's listing a header starts where its column's values start (left, as the values), a visit
+    stays on one line however long the findings beside it are ("Week 6", not "Week" above "6"), and a value of
+    any length from the data wraps within the page."""
+    import subprocess
+    from xml.etree import ElementTree
+
+    from trialkit.report.pdf import render_pdf
+    from trialkit.report.sections import listing
+    from trialkit.report.templates import render_html
+    from trialkit.validation import ISSUE_COLUMNS
+
+    message = "no Week 6 CGI-S: the subject is excluded from baseline-vs-Week 6 tests; Baseline record not used " * 2
+    issues = pd.DataFrame([("warning", "missing_endpoint", "records.csv", None, "", "", f"106-10{k:02d}", "Week 6",
+                            "CGI-S", message) for k in range(5)]
+                          + [("warning", "out_of_range", "records.csv", 7, "AVAL", "9" * 400, "S" * 80, "Week 6",
+                              "CGI-S", "out of range")], columns=ISSUE_COLUMNS)
+    pdf = tmp_path / "listing.pdf"
+    pdf.write_bytes(render_pdf(render_html(replace(example, subject_tables=(), measures=(), listing=listing(issues)),
+                                           medium="pdf")))
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(tmp_path / "words.html")], check=True)
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    listed = [page for page in ElementTree.parse(tmp_path / "words.html").getroot().iter(xhtml + "page")
+              if any(w.text == "Severity" for w in page.iter(xhtml + "word"))]
+    for page in listed:  # nothing past the right margin
+        assert max(float(w.get("xMax")) for w in page.iter(xhtml + "word")) < float(page.get("width")) - 30
+    words = [(w.text, float(w.get("xMin")), float(w.get("yMin"))) for w in listed[0].iter(xhtml + "word")]
+
+    def line_of(word: str) -> list[tuple[str, float]]:
+        y = next(y for text, _, y in words if text == word)
+        return [(text, x) for text, x, y_ in words if abs(y_ - y) < 1]
+
+    header, first_row = dict(line_of("Severity")), line_of("106-1000")
+    for title, value in (("Subject", "106-1000"), ("Visit", "Week"), ("Measure", "CGI-S"), ("Finding", "no")):
+        assert any(text == value and abs(x - header[title]) < 0.5 for text, x in first_row), title
+    assert any(text == "6" and header["Visit"] < x < header["Measure"] for text, x in first_row)  # "Week 6" on a line
+
+
 def test_rtf_is_set_as_sponsors_shells(example):
     from trialkit.report.rtf import table_to_rtf
 
@@ -172,6 +241,14 @@ def test_rtf_is_set_as_sponsors_shells(example):
     bold = [row for row in rows if "\\b " in row]
     assert len(bold) == 1 and "Week 5\\cell" in bold[0]  # the endpoint row, as the footnote says
     assert "The endpoint (Week 5) is in bold." in mmrm
+    # every table at 9 pt: one too wide for a portrait page on a landscape one, not in a smaller type
+    every = {table.number: table_to_rtf(table) for table in example.tables}
+    assert {number for number, rtf in every.items() if "\\fs18\\" not in rtf or "\\fs17" in rtf} == set()
+    assert {number for number, rtf in every.items() if "\\lndscpsxn" in rtf} == {
+        _table(example, words).number for words in ("CGI-S: Week 5 vs Baseline, paired", "CGI-S: Week 5 vs Baseline, W",
+                                                     "CGI-S: linear mixed model", "CGI-I: Week 5 vs Baseline, paired",
+                                                     "CGI-I: Week 5 vs Baseline, W", "CGI-I: linear mixed model",
+                                                     "CGI-S: proportional-odds", "CGI-I: proportional-odds")}
 
 
 def test_a_long_rtf_table_is_paginated_with_continued_titles(example):

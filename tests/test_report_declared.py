@@ -134,3 +134,23 @@ def test_html_and_rtf_print_the_same_table(report):
     rtf = table_to_rtf(table)
     for text in ("p-value (vs Placebo) [1][3]", "Drug 400 mg (N=50)", "Efficacy analysis set (N=149; EFFFL = Y)."):
         assert text in html and text in rtf
+
+
+def test_every_number_in_the_report_is_an_ard_value(built):
+    """As for example_study (tests/test_end_to_end.py): the analysis sets' percentages of each arm too."""
+    from tests.helpers import numbers_not_in_ard
+
+    report, ard = built
+    checked, missing = numbers_not_in_ard(report, ard)
+    assert not missing
+    assert checked > 900
+
+
+def test_every_rtf_table_is_set_in_9_pt(report):
+    """The CSR tables by arm: Courier New 9 pt, on a landscape page when a portrait one is too narrow (the analysis
+    population table with its four arm columns was 7 pt on a portrait page)."""
+    from trialkit.report.rtf import table_to_rtf
+
+    every = {table.title: table_to_rtf(table) for table in report.tables}
+    assert {title for title, rtf in every.items() if "\\fs18\\" not in rtf or "\\fs17" in rtf} == set()
+    assert "\\lndscpsxn" in every["Analysis population and analysis sets"]

@@ -1,5 +1,6 @@
 """Each report table as an RTF file (``tables/t_14_2_1.rtf``, ...), set as sponsors' table shells are:
-Courier New 9 pt (smaller for a wide table), a rule above and below the column headers and one at the end
+Courier New 9 pt (a table too wide for a portrait page on a landscape one; smaller only for a table too wide for
+that), a rule above and below the column headers and one at the end
 of the table, no boxed cells, the title centred, bold only where the footnote says so.
 
 The table is paginated here, from the lines a page holds at the exact line spacing the file sets: a block
@@ -17,7 +18,7 @@ from trialkit.report.spec import Report, Table
 #: page width and height in twips (1/1440 inch), portrait
 PAPER = {"A4": (11906, 16838), "Letter": (12240, 15840)}
 MARGIN = 1440
-#: type sizes tried, in half points, largest first (9 pt; a table too wide for the page is set smaller)
+#: type sizes tried, in half points, largest first (9 pt; a table too wide for a landscape page is set smaller)
 SIZES = (18, 17, 16, 15, 14, 13, 12)
 #: lines kept free on each page, for what a word processor may set differently
 SAFETY_LINES = 2
@@ -47,9 +48,9 @@ def rtf_text(text: str) -> str:
 def _layout(table: Table, page_size: str) -> tuple[Grid, int, bool, int, int]:
     """The grid, type size (half points), landscape, text width and height in twips."""
     width, height = PAPER[page_size]
-    for landscape in (False, True):
-        w, h = (height, width) if landscape else (width, height)
-        for size in SIZES:
+    for size in SIZES:  # 9 pt on a landscape page before a smaller type on a portrait one
+        for landscape in (False, True):
+            w, h = (height, width) if landscape else (width, height)
             chars = int((w - 2 * MARGIN) / (MONO_EM * size * 10))
             g = grid(table, line_chars=chars)
             if g.chars <= chars:

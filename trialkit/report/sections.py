@@ -88,15 +88,15 @@ def _range_decimals(values: list[float]) -> int:
 
 def population_by_arm(ard: pd.DataFrame, config: StudyConfig, keys, group_columns, every_subject: str) -> Table:
     """Subjects per arm, and of them those in each analysis set."""
-    part = ard[(ard["analysis"] == "population") & (ard["stat"] == "n")]
-    n = {(gv, g, category): value for gv, g, category, value in zip(*columns(part, "group_var", "group", "category",
-                                                                            "value"))}
-    rows = [Row((Text("Subjects with analysable records"), *(Count(n.get((*key, ""), NAN)) for key in keys)))]
+    part = ard[ard["analysis"] == "population"]
+    value = {(gv, g, category, stat): v
+             for gv, g, category, stat, v in zip(*columns(part, "group_var", "group", "category", "stat", "value"))}
+    rows = [Row((Text("Subjects with analysable records"), *(Count(value.get((*key, "", "n"), NAN)) for key in keys)))]
     for name, conditions in config.analysis_sets.items():
         where = "; ".join(f"{c} in {', '.join(v)}" for c, v in conditions.items())
         rows.append(Row((Text(f"{name} analysis set ({where})"), *(
-            CountPercent(n.get((*key, name), NAN), n.get((*key, name), NAN) / n[(*key, "")] if n.get((*key, ""))
-                         else NAN) for key in keys))))
+            CountPercent(value.get((*key, name, "n"), NAN), value.get((*key, name, "proportion"), NAN))
+            for key in keys))))
     return Table("", "Analysis population and analysis sets", every_subject, "Subjects", group_columns,
                  (Block("", tuple(rows)),), ("n (%): subjects of the arm in the analysis set; percentages of the "
                                               "arm's N.",))

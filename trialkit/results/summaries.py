@@ -3,6 +3,8 @@ values (for the figures), descriptive statistics, the baseline-vs-endpoint tests
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from trialkit.config import StudyConfig
@@ -16,12 +18,14 @@ from trialkit.stats import anova_oneway, chisq_independence, paired_t, responder
 
 def population(analysed: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
     """Subjects per group (and per arm of the plan), and of them the subjects in each analysis set (``category``:
-    the set's name)."""
+    the set's name): their number and their proportion of the group (the report's percentage)."""
     rows = []
     for gv, g, part in subject_groups(analysed, config):
         rows.append(ArdRow("population", group_var=gv, group=g, stat="n", value=float(len(part))))
-        rows += [ArdRow("population", group_var=gv, group=g, stat="n", value=float(part[f"set:{name}"].sum()),
-                        category=name) for name in config.analysis_sets]
+        for name in config.analysis_sets:
+            n_set = float(part[f"set:{name}"].sum())
+            rows += ArdRow("population", group_var=gv, group=g, category=name).with_stats(
+                [("n", n_set), ("proportion", n_set / len(part) if len(part) else math.nan)])
     return rows
 
 
