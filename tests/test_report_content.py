@@ -283,3 +283,27 @@ def test_no_study_words_in_library_code():
     found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "trialkit").rglob("*.py"))
              for n, line in enumerate(path.read_text().splitlines(), start=1) if words.search(line)]
     assert found == []
+
+
+def test_ne_is_explained_under_a_table_that_shows_it(example):
+    """'NE: not estimable.' under a table with an NE number or test line, in the HTML, PDF and RTF; not under others
+    (it was printed under every table); an 'NE' that is data text (a site code) does not count."""
+    from trialkit.report.formatting import not_estimable_note
+    from trialkit.report.rtf import table_to_rtf
+    from trialkit.report.spec import Block, Row, Text
+    from trialkit.report.templates import render_html
+
+    table = _table(example, "CGI-S: Week 5 vs Baseline, paired t-test")
+    assert not_estimable_note(table) == ()
+    assert "not estimable" not in table_to_rtf(table)
+    site = replace(table, blocks=(Block("", (Row((Text("NE"), Text("NE"))),)), *table.blocks))
+    assert not_estimable_note(site) == ()
+    first = table.blocks[0]
+    ne = replace(table, blocks=(replace(first, rows=(replace(first.rows[0], cells=(
+        first.rows[0].cells[0], Number(float("nan"), 1), *first.rows[0].cells[2:])), *first.rows[1:])),
+        *table.blocks[1:]))
+    assert not_estimable_note(ne) == ("NE: not estimable.",)
+    assert "NE: not estimable." in table_to_rtf(ne)
+    measure = replace(example.measures[0], tables=(table, ne), figures=())
+    html = render_html(replace(example, measures=(measure,)), medium="html")
+    assert html.count("NE: not estimable.") == 1

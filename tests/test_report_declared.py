@@ -4,6 +4,8 @@ the LS-mean figure, the methods written from the plan; the same tables in HTML a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import ROOT
@@ -11,7 +13,7 @@ from trialkit.derivations import derive
 from trialkit.pipeline import check_study
 from trialkit.report.build import build_report
 from trialkit.report.formatting import fmt_cell, fmt_header
-from trialkit.report.spec import CountPercent, MeanPlot, MeanSD, PValue, Text
+from trialkit.report.spec import CountPercent, EstimateSE, MeanPlot, PValue, Text
 from trialkit.results import build_ard
 
 ARMS = ["Placebo", "Drug 200 mg", "Drug 400 mg"]
@@ -77,7 +79,14 @@ def test_the_ancova_table_has_the_csr_shape(report, built):
     ard = built[1]
     diff = ard[(ard.analysis_id == "cgis_ancova") & (ard.contrast == "Drug 400 mg - Placebo")]
     value = dict(zip(diff.stat, diff.value))
-    assert _row(table, "Diff of LS means (SE)").cells[3] == MeanSD(value["estimate"], value["se"], 1)
+    # the estimate, its SE and its CI to the same decimals (issue 13): two more than the ratings' 0
+    assert _row(table, "Diff of LS means (SE)").cells[3] == EstimateSE(value["estimate"], value["se"], 2)
+    assert fmt_cell(_row(table, "Diff of LS means (SE)").cells[3]) == "-1.21 (0.19)"  # ARD -1.2083, 0.1852
+    for block in table.blocks:
+        for row in block.rows:
+            if row.cells[0].text == "95% CI":
+                assert all(re.fullmatch(r"\(-?\d+\.\d\d, -?\d+\.\d\d\)", fmt_cell(c)) for c in row.cells[1:]
+                           if fmt_cell(c)), row
     assert fmt_cell(_row(table, "Adjusted p-value (Dunnett)").cells[3]) == "<0.001"
     assert fmt_cell(_row(table, "n", "Change from Baseline to Week 6").cells[1]) == "45"
 

@@ -13,7 +13,7 @@ from trialkit.config import StudyConfig
 from trialkit.plan import DeclaredAnalysis, analysed_visits
 from trialkit.report.arms import AnalysisRows, Arm, Footnotes, arms_of, in_columns, summary_rows
 from trialkit.report.lookup import direction_label
-from trialkit.report.spec import (Block, Column, Count, CountPercent, Figure, Interval, MeanPlot, MeanSD, Number,
+from trialkit.report.spec import (Block, Column, Count, CountPercent, EstimateSE, Figure, Interval, MeanPlot, Number,
                                   PValue, Row, Series, Table, Text)
 from trialkit.results import OVERALL, Contrast, plan_words
 from trialkit.results.contrasts import CMH_TESTS
@@ -105,8 +105,8 @@ class _Builder:
         if method == "mmrm":
             out.append(in_columns(self.arms, "n", {k: Count(v["n"]) for k, v in ls.items() if v}))
         out.append(in_columns(self.arms, f"LS mean (SE) {model}",
-                              {k: MeanSD(v["estimate"], v["se"], d + 1) for k, v in ls.items() if v}))
-        out.append(in_columns(self.arms, f"{conf} CI", {k: Interval(v["ci_lower"], v["ci_upper"], d + 1)
+                              {k: EstimateSE(v["estimate"], v["se"], d + 2) for k, v in ls.items() if v}))
+        out.append(in_columns(self.arms, f"{conf} CI", {k: Interval(v["ci_lower"], v["ci_upper"], d + 2)
                                                        for k, v in ls.items() if v}))
         dose = rows.get(method, visit=visit, contrast=Contrast.dose_response())
         if dose and not average:
@@ -127,10 +127,10 @@ class _Builder:
                 out.append(in_columns(self.arms, f"Adjusted p-value ({MULTIPLICITY_NAMES[analysis.multiplicity]})",
                                       adjusted))
             out.append(in_columns(self.arms, "Diff of LS means (SE)",
-                                  {k: MeanSD(v["estimate"], v["se"], d + 1) for k, v in found.items()}))
-            out.append(in_columns(self.arms, f"{conf} CI", {k: Interval(v["ci_lower"], v["ci_upper"], d + 1)
+                                  {k: EstimateSE(v["estimate"], v["se"], d + 2) for k, v in found.items()}))
+            out.append(in_columns(self.arms, f"{conf} CI", {k: Interval(v["ci_lower"], v["ci_upper"], d + 2)
                                                            for k, v in found.items()}))
-            simultaneous = {k: Interval(v["ci_lower_simultaneous"], v["ci_upper_simultaneous"], d + 1)
+            simultaneous = {k: Interval(v["ci_lower_simultaneous"], v["ci_upper_simultaneous"], d + 2)
                             for k, v in found.items() if "ci_lower_simultaneous" in v}
             if simultaneous:
                 out.append(in_columns(self.arms, f"{conf} simultaneous CI", simultaneous))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 
-from trialkit.report.spec import (BayesFactor, Cell, ChiSquareTest, Column, Count, CountPercent, Interval, MeanSD,
-                                  Number, PValue, Range, Text)
+import re
+
+from trialkit.report.spec import (BayesFactor, Cell, ChiSquareTest, Column, Count, CountPercent, EstimateSE, Interval,
+                                  MeanSD, Number, PValue, Range, Table, Text)
 
 NOT_ESTIMABLE = "NE"
 
@@ -90,6 +92,8 @@ def fmt_cell(cell: Cell) -> str:
             return fmt_ci(lower, upper, decimals)
         case MeanSD(mean, sd, decimals):
             return f"{fmt_num(mean, decimals)} ({fmt_num(sd, decimals + 1)})"
+        case EstimateSE(estimate, se, decimals):
+            return f"{fmt_num(estimate, decimals)} ({fmt_num(se, decimals)})"
         case Range(low, high, decimals):
             return f"{fmt_num(low, decimals)}, {fmt_num(high, decimals)}"
         case CountPercent(n, proportion):
@@ -123,6 +127,14 @@ def fmt_test(test) -> str:
     return f"{test.label}: F({fmt_num(test.num_df, 0)}, {fmt_num(test.den_df, 1)}) = {fmt_num(test.statistic, 2)}, {p}"
 
 
+def not_estimable_note(table: Table) -> tuple[str, ...]:
+    """The footnote that explains NE, for a table that shows NE in a number cell or a test line; else none."""
+    shown = [fmt_cell(cell) for block in table.blocks for row in block.rows for cell in row.cells
+             if not isinstance(cell, Text)] + [fmt_test(test) for test in table.tests]
+    return ("NE: not estimable.",) if any(re.search(rf"\b{NOT_ESTIMABLE}\b", text) for text in shown) else ()
+
+
 #: the Jinja filters
 FILTERS = {"fmt_num": fmt_num, "fmt_p": fmt_p, "fmt_ci": fmt_ci, "fmt_cell": fmt_cell, "fmt_header": fmt_header,
-           "fmt_test": fmt_test, "fmt_bf": fmt_bf}
+           "fmt_test": fmt_test, "fmt_bf": fmt_bf,
+           "not_estimable_note": not_estimable_note}

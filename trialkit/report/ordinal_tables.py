@@ -67,7 +67,7 @@ def _ordinal(ard, results: Lookup, groups: Groups, name: str, spec: Measure, con
             for k, level in enumerate(levels):
                 n = (results.get(name, group_var, level, endpoint) or {}).get("n", NAN)
                 if k == 0:
-                    rows.append(Row((Text(f"{label} {level} (reference)"), Count(n), *[Text("")] * 2, Text("1"),
+                    rows.append(Row((Text(f"{label} {level} (reference)"), Count(n), *[Text("")] * 2, Text("1.00"),
                                      *[Text("")] * 2)))
                     continue
                 contrast = Contrast.level(group_var, level, levels[0])

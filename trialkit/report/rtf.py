@@ -11,7 +11,7 @@ through :func:`rtf_text`, the one place where text is escaped.
 
 from __future__ import annotations
 
-from trialkit.report.formatting import fmt_test
+from trialkit.report.formatting import fmt_test, not_estimable_note
 from trialkit.report.monospace import MONO_EM, Grid, _wrap, grid
 from trialkit.report.spec import Report, Table
 
@@ -136,7 +136,7 @@ def table_to_rtf(table: Table, *, page_size: str = "A4") -> str:
         for i, (cells, style) in enumerate(page):
             body.append(row(cells, bottom=i == len(page) - 1, **style))
     body += [f"{par} \\par"] + [p for test in table.tests for p in paragraphs(fmt_test(test))]
-    for note in (*table.footnotes, "NE: not estimable."):
+    for note in (*table.footnotes, *not_estimable_note(table)):
         body += paragraphs(note)
     width, height = PAPER[page_size]
     if landscape:

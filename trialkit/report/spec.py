@@ -59,6 +59,15 @@ class MeanSD:
 
 
 @dataclass(frozen=True)
+class EstimateSE:
+    """``-0.60 (0.13)``: an estimate and its standard error to the same number of decimals (as its CI)."""
+
+    estimate: float
+    se: float
+    decimals: int
+
+
+@dataclass(frozen=True)
 class Range:
     """``4.0, 5.0``: quartiles, or the minimum and maximum."""
 
@@ -82,7 +91,7 @@ class BayesFactor:
     value: float
 
 
-Cell = Text | Count | Number | PValue | Interval | MeanSD | Range | CountPercent | BayesFactor
+Cell = Text | Count | Number | PValue | Interval | MeanSD | EstimateSE | Range | CountPercent | BayesFactor
 
 # -- tables ---------------------------------------------------------------------------------------------
 
