@@ -52,7 +52,7 @@ def test_ordinal_table_shows_odds_ratios_with_ci_and_p_and_the_po_tests(built):
                                                       "<0.001"]
     rows = _rows(replace(table, blocks=table.blocks[1:]))
     assert rows["Baseline CGI-S (per category)"][:3] == ["29", "2.37", "0.62"]
-    assert rows["Genotype tier 1 (reference)"] == ["10", "", "", "1", "", ""]
+    assert rows["Genotype tier 1 (reference)"] == ["10", "", "", "1.00", "", ""]  # the reference: odds ratio 1 by definition, as its column
     tier3 = _value(ard, analysis="ordinal", measure="CGI-S", group="3", contrast="TIER 3 vs 1", stat="odds_ratio")
     assert rows["Genotype tier 3 vs 1"][3] == f"{tier3:.2f}" == "0.11"
     assert [b.label for b in table.blocks] == ["All subjects: Week 5 category ~ baseline",
