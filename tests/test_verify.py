@@ -254,3 +254,30 @@ def test_an_environment_difference_that_changed_no_output_is_a_note(recorded, tm
     assert result.out.splitlines() == [
         f"verified: all {OUTPUTS} outputs are identical to the recorded run",
         f"  note: system library changed: fontconfig 2.13.1 -> {fontconfig} (no output changed)"]
+
+
+def test_a_platform_or_blas_difference_is_named_before_trialkit_is_suspected(recorded, tmp_path, capsys):
+    """The README says the platform and the BLAS kernels must match: another processor, or the same one with
+    other BLAS kernels, can change the last bits of a model's estimates."""
+    _, out = _copy(recorded, tmp_path)
+    manifest = _manifest(out)
+    machine = manifest["platform"]["machine"]
+    manifest["platform"]["machine"] = "aarch64"
+    assert manifest["blas"], "the BLAS libraries numpy and scipy loaded are recorded"
+    library, kernels = sorted(manifest["blas"].items())[0]
+    manifest["blas"][library] = "openblas 0.3.21, Haswell kernels"
+    _as_if_the_pdf_had_been(out, manifest)
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 3
+    assert f"  cause: platform changed: machine aarch64 -> {machine}" in result.out
+    assert f"  cause: BLAS library changed: {library} openblas 0.3.21, Haswell kernels -> {kernels}" in result.out
+    assert "bug" not in result.out
+
+
+def test_a_manifest_without_a_blas_record_is_still_verified(recorded, tmp_path, capsys):
+    _, out = _copy(recorded, tmp_path)
+    manifest = _manifest(out)
+    del manifest["blas"], manifest["platform"]  # written by an older trialkit
+    _write(out, manifest)
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 0, result.out
