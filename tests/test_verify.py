@@ -73,14 +73,20 @@ def test_verify_passes_on_an_untouched_run(recorded, tmp_path, capsys, monkeypat
     result = run_cli(capsys, "verify", str(out))
     assert result.code == 0
     assert result.out == f"verified: all {OUTPUTS} outputs are identical to the recorded run\n"
+    # the rerun takes as long as the run: its stages on stderr, as trialkit run shows them
+    stages = [line.split(":")[1].strip() for line in result.err.splitlines() if line.startswith("trialkit: ")]
+    assert stages == ["checking the study's files", "reading configuration", "loading data", "validating",
+                      "deriving baseline and change", "analysing", "rendering report", "writing outputs",
+                      "comparing outputs"]
 
 
 def test_verify_names_an_edited_output(recorded, tmp_path, capsys):
     _, out = _copy(recorded, tmp_path)
     (out / "ard.csv").write_text((out / "ard.csv").read_text() + "\n")
-    result = run_cli(capsys, "verify", str(out))
+    result = run_cli(capsys, "verify", "--quiet", str(out))
     assert result.code == 3
     assert "cause: output ard.csv was changed or removed after the run" in result.out
+    assert result.err == ""  # --quiet: no progress
 
 
 def test_verify_names_a_changed_report_date(recorded, tmp_path, capsys, monkeypatch):

@@ -324,9 +324,14 @@ def _font_differences(before: list[dict], now: list[dict]) -> list[str]:
     return differences
 
 
-def verify(out_dir: str | Path) -> Verification:
+def _quiet(stage: str) -> None:
+    """No progress shown."""
+
+
+def verify(out_dir: str | Path, *, progress=_quiet) -> Verification:
     """Check ``out_dir`` against its ``manifest.json`` and, when the study's files still match, rerun the study
-    in a temporary folder and compare every output."""
+    in a temporary folder and compare every output. ``progress(stage)`` is called as each stage begins (those
+    of the rerun are :func:`trialkit.pipeline.run_study`'s), as for ``trialkit run``."""
     from trialkit.pipeline import run_study
 
     out_dir = Path(out_dir)
@@ -339,13 +344,15 @@ def verify(out_dir: str | Path) -> Verification:
     if not recorded.study.is_file():
         raise TrialkitError(f"{manifest_path}: the study it records, {recorded.study}, is not there any more")
     result = Verification()
+    progress("checking the study's files")
     if not _check_study(recorded, result):
         result.rerun = False
         return result
     _check_out_dir(out_dir, recorded, manifest_path, result)
 
     with tempfile.TemporaryDirectory(prefix="trialkit-verify-") as tmp:
-        run_study(recorded.study, Path(tmp) / "out")
+        run_study(recorded.study, Path(tmp) / "out", progress=progress)
+        progress("comparing outputs")
         fresh = read_manifest(Path(tmp) / "out" / MANIFEST)
     for name in sorted(set(recorded.outputs) | set(fresh.outputs)):
         (result.identical if recorded.outputs.get(name) == fresh.outputs.get(name) else result.differing).append(name)
