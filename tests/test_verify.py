@@ -168,6 +168,8 @@ def test_a_manifest_that_is_not_a_json_object_is_exit_2(recorded, tmp_path, caps
     (lambda m: m.update(report_date=20180115), "key 'report_date': expected a date as text, found 20180115"),
     (lambda m: m.update(libraries="pango"), "key 'libraries': expected an object of name: version"),
     (lambda m: m["fonts"][0].update(sha256=None), "key 'fonts[0].sha256': expected 64 hexadecimal digits"),
+    (lambda m: m.update(platform="Linux"), "key 'platform': expected an object of name: text, found 'Linux'"),
+    (lambda m: m.update(blas={"libopenblas.so": 3}), "key 'blas.libopenblas.so': expected a text, found 3"),
 ])
 def test_a_malformed_manifest_names_the_key_and_is_exit_2(recorded, tmp_path, capsys, no_rerun, edit, message):
     _, out = _copy(recorded, tmp_path)
