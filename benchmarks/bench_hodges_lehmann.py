@@ -30,6 +30,9 @@ rng = np.random.default_rng(n)
 if kind == "cgi":   # 7 categories: heavy ties and zeros, the Walsh averages take a few dozen values
     base = rng.integers(1, 8, n).astype(float)
     end = np.clip(base - rng.integers(-1, 3, n), 1, 7)
+elif kind == "decimals":   # one decimal (a prorated score): long runs of ties the floating-point sums round across
+    base = np.round(rng.uniform(0, 30, n), 1)
+    end = np.round(base + rng.normal(-1, 3, n), 1)
 else:               # continuous: every Walsh average distinct, the most selection rounds
     base = rng.normal(20, 5, n)
     end = base + rng.normal(-1, 3, n)
@@ -76,7 +79,7 @@ def main() -> None:
     print("| data | n | HL estimate + CI (s) | HL peak traced (MiB) | wilcoxon() (s) | wilcoxon() peak (MiB) | process peak RSS (MiB) "
           "| brute force (s) | brute force peak (MiB) | identical |")
     print("|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
-    for kind in ("cgi", "continuous"):
+    for kind in ("cgi", "decimals", "continuous"):
         for n in args.sizes:
             brute = n <= args.brute_max
             done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(args.repeats), "1" if brute else "0", kind],

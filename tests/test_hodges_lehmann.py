@@ -89,3 +89,23 @@ def test_not_finite_or_empty_is_not_estimable():
 def test_rank_outside_the_walsh_sums_is_refused():
     with pytest.raises(ValueError, match="rank 4 outside 1..3"):
         walsh_sum(np.array([1.0, 2.0]), 4)
+
+
+def test_a_run_of_tied_decimals_is_crossed_in_few_passes():
+    """Differences on a 0.1 grid: v - d[i] rounds off the grid, and each boundary must cross a run of ties.
+    Crossed one element at a time this was quadratic (100,000 such differences: minutes); a whole run at
+    a time it takes a pass or two, and the boundaries are those of the rounded sums themselves."""
+    from trialkit.stats.walsh import _settle
+
+    rng = np.random.default_rng(3)
+    d = np.sort(rng.choice(np.round(np.arange(-3, 3, 0.1), 1), 3000))
+    sums = d[:, None] + d[None, :]
+    worst = 0
+    for v in np.unique(rng.choice(sums.ravel(), 40)):
+        for strict in (True, False):
+            start = np.searchsorted(d, v - d, side="left" if strict else "right").astype(np.int64)
+            pos, passes = _settle(d, v, start.copy(), strict=strict)
+            expected = (sums < v).sum(axis=1) if strict else (sums <= v).sum(axis=1)
+            assert np.array_equal(pos, expected)
+            worst = max(worst, passes)
+    assert 1 <= worst <= 3  # rounding did misplace boundaries, and whole runs were crossed at once

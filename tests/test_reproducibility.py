@@ -68,8 +68,8 @@ def _run_in(env_changes: dict[str, str | None], args: list[str], *, umask: int, 
 def test_same_bytes_with_or_without_libharfbuzz_subset_and_in_another_environment(tmp_path):
     """12.1/12.2: one run as this machine is; one with libharfbuzz-subset hidden from WeasyPrint, and one
     with it present (as installed, or standing in for it where it is not, failing if called), each in
-    another time zone, locale, umask, on one CPU and with another SOURCE_DATE_EPOCH: the same bytes, manifest
-    included. (A study whose report date comes from SOURCE_DATE_EPOCH changes date with it, by design.)"""
+    another time zone, locale, umask, on one CPU (one BLAS thread in the first) and with another
+    SOURCE_DATE_EPOCH: the same bytes, manifest included. (A study whose report date comes from SOURCE_DATE_EPOCH changes date with it, by design.)"""
     study = _study_with_fixed_report_date(tmp_path)
     here = tmp_path / "here"
     _run_in({"SOURCE_DATE_EPOCH": None}, ["-m", "trialkit", "run", str(study), "--out", str(here)],
@@ -77,7 +77,7 @@ def test_same_bytes_with_or_without_libharfbuzz_subset_and_in_another_environmen
     others = {}
     for mode, env, umask in (
             ("hidden", {"SOURCE_DATE_EPOCH": "1700000000", "TZ": "Pacific/Kiritimati", "LANG": "de_DE.UTF-8",
-                        "LC_ALL": "de_DE.UTF-8"}, 0o077),
+                        "LC_ALL": "de_DE.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}, 0o077),
             ("present", {"SOURCE_DATE_EPOCH": "1", "TZ": "America/St_Johns", "LANG": "C.UTF-8", "LC_ALL": "C"},
              0o027)):
         out = tmp_path / mode

@@ -73,14 +73,20 @@ def test_verify_passes_on_an_untouched_run(recorded, tmp_path, capsys, monkeypat
     result = run_cli(capsys, "verify", str(out))
     assert result.code == 0
     assert result.out == f"verified: all {OUTPUTS} outputs are identical to the recorded run\n"
+    # the rerun takes as long as the run: its stages on stderr, as trialkit run shows them
+    stages = [line.split(":")[1].strip() for line in result.err.splitlines() if line.startswith("trialkit: ")]
+    assert stages == ["checking the study's files", "reading configuration", "loading data", "validating",
+                      "deriving baseline and change", "analysing", "rendering report", "writing outputs",
+                      "comparing outputs"]
 
 
 def test_verify_names_an_edited_output(recorded, tmp_path, capsys):
     _, out = _copy(recorded, tmp_path)
     (out / "ard.csv").write_text((out / "ard.csv").read_text() + "\n")
-    result = run_cli(capsys, "verify", str(out))
+    result = run_cli(capsys, "verify", "--quiet", str(out))
     assert result.code == 3
     assert "cause: output ard.csv was changed or removed after the run" in result.out
+    assert result.err == ""  # --quiet: no progress
 
 
 def test_verify_names_a_changed_report_date(recorded, tmp_path, capsys, monkeypatch):
@@ -162,6 +168,8 @@ def test_a_manifest_that_is_not_a_json_object_is_exit_2(recorded, tmp_path, caps
     (lambda m: m.update(report_date=20180115), "key 'report_date': expected a date as text, found 20180115"),
     (lambda m: m.update(libraries="pango"), "key 'libraries': expected an object of name: version"),
     (lambda m: m["fonts"][0].update(sha256=None), "key 'fonts[0].sha256': expected 64 hexadecimal digits"),
+    (lambda m: m.update(platform="Linux"), "key 'platform': expected an object of name: text, found 'Linux'"),
+    (lambda m: m.update(blas={"libopenblas.so": 3}), "key 'blas.libopenblas.so': expected a text, found 3"),
 ])
 def test_a_malformed_manifest_names_the_key_and_is_exit_2(recorded, tmp_path, capsys, no_rerun, edit, message):
     _, out = _copy(recorded, tmp_path)
@@ -254,3 +262,30 @@ def test_an_environment_difference_that_changed_no_output_is_a_note(recorded, tm
     assert result.out.splitlines() == [
         f"verified: all {OUTPUTS} outputs are identical to the recorded run",
         f"  note: system library changed: fontconfig 2.13.1 -> {fontconfig} (no output changed)"]
+
+
+def test_a_platform_or_blas_difference_is_named_before_trialkit_is_suspected(recorded, tmp_path, capsys):
+    """The README says the platform and the BLAS kernels must match: another processor, or the same one with
+    other BLAS kernels, can change the last bits of a model's estimates."""
+    _, out = _copy(recorded, tmp_path)
+    manifest = _manifest(out)
+    machine = manifest["platform"]["machine"]
+    manifest["platform"]["machine"] = "aarch64"
+    assert manifest["blas"], "the BLAS libraries numpy and scipy loaded are recorded"
+    library, kernels = sorted(manifest["blas"].items())[0]
+    manifest["blas"][library] = "openblas 0.3.21, Haswell kernels"
+    _as_if_the_pdf_had_been(out, manifest)
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 3
+    assert f"  cause: platform changed: machine aarch64 -> {machine}" in result.out
+    assert f"  cause: BLAS library changed: {library} openblas 0.3.21, Haswell kernels -> {kernels}" in result.out
+    assert "bug" not in result.out
+
+
+def test_a_manifest_without_a_blas_record_is_still_verified(recorded, tmp_path, capsys):
+    _, out = _copy(recorded, tmp_path)
+    manifest = _manifest(out)
+    del manifest["blas"], manifest["platform"]  # written by an older trialkit
+    _write(out, manifest)
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 0, result.out

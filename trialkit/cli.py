@@ -94,7 +94,8 @@ def validate(study: str, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=str))
-def verify(out_dir: str) -> None:
+@quiet_option
+def verify(out_dir: str, quiet: bool) -> None:
     """Rerun the study recorded in OUT_DIR/manifest.json and compare every output byte for byte.
 
     Exit status 0 when all are identical; 3 when anything differs, with the likely cause (an input
@@ -102,7 +103,8 @@ def verify(out_dir: str) -> None:
     """
     from trialkit.verify import verify as run_verify
 
-    result = run_verify(out_dir)
+    with _progress(quiet) as progress:  # the rerun takes as long as the run did
+        result = run_verify(out_dir, progress=progress)
     _echo(result.report())
     if not result.ok:
         sys.exit(3)

@@ -140,6 +140,28 @@ def inputs_of(config: StudyConfig) -> list[dict]:
             for f in study_files(config)]
 
 
+def blas_libraries() -> dict[str, str]:
+    """The BLAS libraries loaded in this process (numpy's and scipy's, which solve the models), each as its
+    implementation, version and the CPU kernels it chose (``openblas 0.3.30, SkylakeX kernels``), by the file
+    that holds it. The kernels follow the processor, not the software: two machines with the same packages
+    may compute the last bits of a model's estimates differently, and so write a different ard.csv. Empty
+    when threadpoolctl (which pingouin's scikit-learn brings) is not installed."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {}
+    found = {}
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        name = Path(info.get("filepath") or info.get("prefix") or "blas").name
+        text = " ".join(str(part) for part in (info.get("internal_api"), info.get("version")) if part)
+        if info.get("architecture"):
+            text += f", {info['architecture']} kernels"
+        found[name] = text
+    return dict(sorted(found.items()))
+
+
 def report_date(config: StudyConfig) -> str:
     """study.report_date, else the UTC date of SOURCE_DATE_EPOCH when set, else the data cut-off."""
     import os
@@ -174,6 +196,7 @@ def build(config: StudyConfig) -> dict:
         # the report shows it: the operating system and processor, not the kernel's release, which shapes no
         # output and would make reports of the same software differ between machines
         "platform": {"system": platform.system(), "machine": platform.machine()},
+        "blas": blas_libraries(),  # not in the run identifier: the report does not show it
         "config": normalised,
         "config_sha256": config_sha,
         "inputs": inputs,

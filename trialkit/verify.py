@@ -7,8 +7,8 @@ and not rerun, so its templates never run unchecked.
 
 When something differs, the likely cause is named, in this order: an input file or configuration key that
 changed, an output edited after the run or a file in OUTDIR the run did not write, then a difference of
-environment (report date, Python package, system library or font file, from what to what), and only when
-none of those, a reproducibility bug in trialkit.
+environment (report date, platform, Python package, BLAS library, system library or font file, from what to
+what), and only when none of those, a reproducibility bug in trialkit.
 """
 
 from __future__ import annotations
@@ -141,6 +141,14 @@ class _Manifest:
             self.text(f"{key}.{name}", version)
         return table
 
+    def strings(self, key: str) -> dict[str, str] | None:
+        """An optional object of name: text (``platform``, ``blas``); a text may be empty."""
+        table = self.get(key, dict, "an object of name: text", optional=True)
+        for name, value in (table or {}).items():
+            if not isinstance(value, str):
+                raise self.fail(f"{key}.{name}", "a text", value)
+        return table
+
     def fonts(self) -> list[dict] | None:
         fonts = self.get("fonts", list, "a list of {family, path, sha256} objects", optional=True)
         for k, font in enumerate(fonts or []):
@@ -165,6 +173,8 @@ class Recorded:
     report_date: str | None
     libraries: dict[str, str] | None
     fonts: list[dict] | None
+    platform: dict[str, str] | None = None
+    blas: dict[str, str] | None = None
 
 
 def read_manifest(path: Path) -> Recorded:
@@ -180,7 +190,8 @@ def read_manifest(path: Path) -> Recorded:
     if report_date is not None and not isinstance(report_date, str):
         raise m.fail("report_date", "a date as text", report_date)
     return Recorded(study=Path(study), inputs=inputs, outputs=outputs, config=config, software=software,
-                    report_date=report_date, libraries=m.versions("libraries", optional=True), fonts=m.fonts())
+                    report_date=report_date, libraries=m.versions("libraries", optional=True), fonts=m.fonts(),
+                    platform=m.strings("platform"), blas=m.strings("blas"))
 
 
 def output_path(out_dir: Path, name: str, manifest_path: Path) -> Path:
@@ -274,10 +285,19 @@ def _compare_environment(recorded: Recorded, fresh: Recorded) -> list[str]:
     if recorded.report_date != fresh.report_date:
         found.append(f"report date changed: {recorded.report_date} -> {fresh.report_date} "
                      "(study.report_date or SOURCE_DATE_EPOCH)")
+    for key in sorted(set(recorded.platform or {}) | set(fresh.platform or {})) if recorded.platform else ():
+        before, now = recorded.platform.get(key), (fresh.platform or {}).get(key)
+        if before != now:
+            found.append(f"platform changed: {key} {before} -> {now}")
     for package in sorted(set(recorded.software) | set(fresh.software)):
         before, now = recorded.software.get(package), fresh.software.get(package)
         if before != now:
             found.append(f"software version changed: {package} {before} -> {now}")
+    if recorded.blas is not None:  # recorded since trialkit wrote it (an older manifest has no BLAS record)
+        for library in sorted(set(recorded.blas) | set(fresh.blas or {})):
+            before, now = recorded.blas.get(library), (fresh.blas or {}).get(library)
+            if before != now:
+                found.append(f"BLAS library changed: {library} {before or 'not loaded'} -> {now or 'not loaded'}")
     if recorded.libraries is None or recorded.fonts is None:
         found.append("the manifest does not record the system libraries and fonts the PDF was made with "
                      "(written by an older trialkit): they may differ")
@@ -304,9 +324,14 @@ def _font_differences(before: list[dict], now: list[dict]) -> list[str]:
     return differences
 
 
-def verify(out_dir: str | Path) -> Verification:
+def _quiet(stage: str) -> None:
+    """No progress shown."""
+
+
+def verify(out_dir: str | Path, *, progress=_quiet) -> Verification:
     """Check ``out_dir`` against its ``manifest.json`` and, when the study's files still match, rerun the study
-    in a temporary folder and compare every output."""
+    in a temporary folder and compare every output. ``progress(stage)`` is called as each stage begins (those
+    of the rerun are :func:`trialkit.pipeline.run_study`'s), as for ``trialkit run``."""
     from trialkit.pipeline import run_study
 
     out_dir = Path(out_dir)
@@ -319,13 +344,15 @@ def verify(out_dir: str | Path) -> Verification:
     if not recorded.study.is_file():
         raise TrialkitError(f"{manifest_path}: the study it records, {recorded.study}, is not there any more")
     result = Verification()
+    progress("checking the study's files")
     if not _check_study(recorded, result):
         result.rerun = False
         return result
     _check_out_dir(out_dir, recorded, manifest_path, result)
 
     with tempfile.TemporaryDirectory(prefix="trialkit-verify-") as tmp:
-        run_study(recorded.study, Path(tmp) / "out")
+        run_study(recorded.study, Path(tmp) / "out", progress=progress)
+        progress("comparing outputs")
         fresh = read_manifest(Path(tmp) / "out" / MANIFEST)
     for name in sorted(set(recorded.outputs) | set(fresh.outputs)):
         (result.identical if recorded.outputs.get(name) == fresh.outputs.get(name) else result.differing).append(name)
