@@ -64,7 +64,7 @@ def _by_row(ard: pd.DataFrame) -> pd.DataFrame:
 
 
 def _where(row) -> str:
-    """What a row is about: "wilcoxon, CGI-S, TIER 2, Week 5 - Baseline"; all subjects unnamed."""
+    """What a row is about: analysis, measure, subgroup and level, visit, contrast (all subjects unnamed)."""
     where = [row.analysis if row.analysis_id == row.analysis else f"{row.analysis} {row.analysis_id}"]
     if row.measure:
         where.append(row.measure)
