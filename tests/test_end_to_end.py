@@ -14,6 +14,7 @@ STATS = {"n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "estimate"
          "statistic", "p_value", "effect_size", "n_responders", "proportion",
          "p_adjusted", "num_df", "converged",  # added by the mixed-model issue
          "bf10", "power", "rank_biserial", "cles",  # added by pingouin in the paired analyses (issue 14)
+         "ci_level",  # the Hodges-Lehmann interval's real confidence level (review of issue 14)
          "value", "change",  # each subject's value and change (analysis "individual", for the figures)
          # the ordinal analyses (issue 14): models, shift tables, Friedman's test
          "n_excluded", "estimable", "loglik", "aic", "po_statistic", "po_df", "po_p_value", "odds_ratio",

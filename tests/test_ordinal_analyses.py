@@ -101,7 +101,8 @@ def test_a_rating_that_is_not_ordinal_is_a_finding_and_ne(make_study, tmp_path, 
     assert math.isnan(_stats(ard, "ordinal", group="all", contrast="baseline (per category)")["odds_ratio"])
     shift = ard[(ard["analysis"] == "shift") & (ard["group"] == "all")]
     assert shift.loc[shift["stat"].str.startswith(("stuart", "bowker")), "value"].isna().all()
-    assert "categories" not in set(ard["analysis"])  # no stacked bars of a scale that is not in categories
+    bars = ard[ard["analysis"] == "categories"]  # no stacked bars of a scale that is not in categories: one row says why
+    assert len(bars) == 1 and bars["value"].isna().all() and "not drawn" in bars["note"].iat[0]
     messages = issues.loc[issues["check"] == "not_estimable", "message"].tolist()
     assert any(m.startswith("ordinal, CGI-S, Week 2:") and "not ordinal" in m for m in messages)
     assert any(m.startswith("shift, CGI-S, Week 2:") and "Week 2: 3.5 (1 subject)" in m

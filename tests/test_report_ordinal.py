@@ -59,7 +59,9 @@ def test_ordinal_table_shows_odds_ratios_with_ci_and_p_and_the_po_tests(built):
                                                "By Genotype tier: Week 5 category ~ Genotype tier + baseline"]
     assert [fmt_test(t) for t in table.tests] == [
         "Proportional-odds test, all subjects: chi-square(3) = NE, p = NE",
-        "Proportional-odds test, by Genotype tier: chi-square(9) = NE, p = NE"]
+        "Proportional-odds test, by Genotype tier: chi-square(9) = NE, p = NE",
+        "Proportional-odds test, by Genotype tier, of Genotype tier: chi-square(6) = NE, p = NE",
+        "Proportional-odds test, by Genotype tier, of Baseline CGI-S: chi-square(3) = NE, p = NE"]
     assert any("Listing 16.2.1" in note for note in table.footnotes)
 
 
@@ -70,6 +72,10 @@ def test_the_po_test_is_printed_where_it_is_estimable(built):
                        contrast="TIER (all levels)", stat="po_statistic")
     assert statistic == pytest.approx(9.6912, abs=1e-4)  # the one valid nominal fit (tests/test_example_ordinal.py)
     assert all(isinstance(t, ChiSquareTest) for t in table.tests)
+    # the tier's own test is printed beside the model's test of all its terms (which is NE)
+    assert [fmt_test(t) for t in table.tests][1:3] == [
+        "Proportional-odds test, by Genotype tier: chi-square(6) = NE, p = NE",
+        f"Proportional-odds test, by Genotype tier, of Genotype tier: chi-square(4) = {statistic:.2f}, p = 0.046"]
 
 
 def test_shift_table_is_the_full_square_with_totals_and_both_tests(built):

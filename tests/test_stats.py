@@ -160,7 +160,8 @@ def test_result_frames_have_fixed_long_columns():
     assert list(frame.stat) == ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size",
                                 "bf10", "power"]
     assert list(wilcoxon([5, 6, 8], [4, 4, 5]).to_frame().stat) == [
-        "n", "estimate", "ci_lower", "ci_upper", "statistic", "p_value", "effect_size", "rank_biserial", "cles"]
+        "n", "estimate", "ci_lower", "ci_upper", "statistic", "p_value", "effect_size", "rank_biserial", "cles",
+        "ci_level"]
 
 
 def test_holm_matches_r():

@@ -110,6 +110,7 @@ def category_bars(ard: pd.DataFrame, groups: Groups, measure: str, visits: list[
     """The share of subjects in each category at each visit, a panel per group (overall, then each subgroup
     level), from the ARD's ``categories`` rows; None when the measure has none."""
     rows = ard[(ard["analysis"] == "categories") & (ard["measure"] == measure)]
+    rows = rows[rows["category"] != ""]  # the one row of a measure not rated in categories says why, nothing else
     if rows.empty:
         return None
     by_group: dict[tuple, dict[tuple, dict[str, float]]] = {}  # (group_var, group) -> (visit, category) -> stats

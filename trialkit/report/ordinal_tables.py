@@ -80,6 +80,12 @@ def _ordinal(ard, results: Lookup, groups: Groups, name: str, spec: Measure, con
         blocks.append(Block(f"{who[0].upper()}{who[1:]}: {endpoint} category ~ {terms}", tuple(rows)))
         tests.append(ChiSquareTest(f"Proportional-odds test, {who}", model.get("po_statistic", NAN),
                                    model.get("po_df", NAN), model.get("po_p_value", NAN)))
+        if group_var != "overall":  # a model of two terms: each term's own test too (the one-term model's is the above)
+            for term, contrast in ((groups.label(group_var), Contrast.term(group_var)),
+                                   (f"{visits.baseline} {name}", BASELINE_SCORE)):
+                test = results.get(name, group_var, group, endpoint, contrast) or {}
+                tests.append(ChiSquareTest(f"Proportional-odds test, {who}, of {term}", test.get("po_statistic", NAN),
+                                           test.get("po_df", NAN), test.get("po_p_value", NAN)))
     direction = direction_label(spec.direction)
     return Table(
         "", f"{name}: proportional-odds model of the {endpoint} category",
@@ -94,7 +100,7 @@ def _ordinal(ard, results: Lookup, groups: Groups, name: str, spec: Measure, con
          "a higher category against the reference level, at the same baseline. Wald z tests and CIs; n: subjects "
          "in the model (or the level).",
          "Proportional-odds test: likelihood ratio of the model against the one with threshold-specific effects of "
-         "all its terms (as R ordinal::nominal_test); NE where that model cannot be fitted or its thresholds cross "
+         "all its terms, or of one term (as R ordinal::nominal_test); NE where that model cannot be fitted or its thresholds cross "
          "within the observed values, so that a category would get a negative probability (frequent with few "
          "subjects)."),
         tuple(tests))

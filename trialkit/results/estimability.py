@@ -11,6 +11,7 @@ import pandas as pd
 
 from trialkit.findings import ISSUE_COLUMNS, issues
 from trialkit.results.ordinal import ORDINAL_ANALYSES, analysis_findings
+from trialkit.results.summaries import SHORT_CI
 
 #: rows that describe the data rather than estimate anything: a missing SD of one value is not a finding
 DESCRIPTIVE = frozenset({"population", "disposition", "individual", "baseline", "descriptive", "change",
@@ -30,7 +31,20 @@ def not_estimable(ard: pd.DataFrame) -> pd.DataFrame:
         ard = ard.assign(analysis_id=ard["analysis"])
     found = _by_row(ard[~ard["analysis"].isin(ORDINAL_ANALYSES)])
     ordinal = analysis_findings(ard)
-    return pd.concat([found, ordinal], ignore_index=True) if len(ordinal) else found
+    short = short_intervals(ard)
+    return pd.concat([found, *(part for part in (ordinal, short) if len(part))], ignore_index=True)
+
+
+def short_intervals(ard: pd.DataFrame) -> pd.DataFrame:
+    """One warning (check ``ci_level``) per interval whose confidence level falls short of the requested one:
+    a Hodges-Lehmann interval of a handful of pairs (:func:`trialkit.results.summaries.short_interval`), shown
+    as computed (as R's ``wilcox.test``) with its level in ard.csv (stat ``ci_level``)."""
+    rows = ard[(ard["stat"] == "ci_level") & ard["note"].str.startswith(SHORT_CI)]
+    messages = [f"{_where(r)}: Hodges-Lehmann interval: {r.note}; shown as computed, as R wilcox.test does (its "
+                f"level: stat ci_level in ard.csv)"
+                for r in rows.itertuples(index=False)]
+    return issues("warning", "ci_level", len(rows), file="", row=None, visit=rows["visit"].to_numpy(),
+                  measure=rows["measure"].to_numpy(), message=np.asarray(messages, dtype=object))[ISSUE_COLUMNS]
 
 
 def _by_row(ard: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +63,8 @@ def _by_row(ard: pd.DataFrame) -> pd.DataFrame:
                   measure=rows["measure"].to_numpy(), message=np.asarray(messages, dtype=object))[ISSUE_COLUMNS]
 
 
-def _message(row, n: float | None) -> str:
+def _where(row) -> str:
+    """What a row is about: analysis, measure, subgroup and level, visit, contrast (all subjects unnamed)."""
     where = [row.analysis if row.analysis_id == row.analysis else f"{row.analysis} {row.analysis_id}"]
     if row.measure:
         where.append(row.measure)
@@ -59,9 +74,13 @@ def _message(row, n: float | None) -> str:
         where.append(row.visit)
     if row.contrast:
         where.append(row.contrast)
+    return ", ".join(where)
+
+
+def _message(row, n: float | None) -> str:
     note = row.note or ""
     reason = note[note.find("not fitted"):] if "not fitted" in note else (
         note[note.find("not estimable"):] if "not estimable" in note else "not estimable from these data")
     if n is not None and n == n:
         reason += f" (n = {n:.0f})"
-    return f"{', '.join(where)}: {reason}; shown as NE"
+    return f"{_where(row)}: {reason}; shown as NE"

@@ -124,10 +124,16 @@ def _pairs(values: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
 
 
 def categories(values: pd.DataFrame, measure: str, levels: list[int], config: StudyConfig) -> list[ArdRow]:
-    """Subjects per category at each visit, per group. None for a measure with values that are not its
-    categories (the ordinal and shift rows say so)."""
-    if _outside(values["value"], levels):
-        return []
+    """Subjects per category at each visit, per group. For a measure with values that are not its categories,
+    one row (all subjects, no visit or category, stat ``n`` NaN) whose note says which values at which visits:
+    the figure is not drawn, and :func:`analysis_findings` says why (the bad values may lie at a visit that the
+    ordinal and shift analyses do not use)."""
+    reason = _outside(values["value"], levels)
+    if reason:
+        bad = values.loc[~values["value"].isin(levels), "visit"]
+        at = [visit for visit in config.visits.order if (bad == visit).any()]
+        why = f"{reason} (at {', '.join(at)}); the figure of the categories by visit is not drawn"
+        return [_with_reason(ArdRow("categories", measure, *OVERALL, "", stat="n"), why)]
     rows = []
     for group_var, group, part in groups(values, config):
         for visit in config.visits.order:
@@ -309,10 +315,12 @@ def friedman(values: pd.DataFrame, measure: str, config: StudyConfig) -> list[Ar
 def analysis_findings(ard: pd.DataFrame) -> pd.DataFrame:
     """One finding (severity ``warning``, check ``not_estimable``) per result of these analyses that holds a
     value that could not be computed, with the reasons: the columns of ``data_issues.csv``. A result is a
-    model (ordinal: all subjects, or one model per subgroup), a table or a test per group; ``column`` and
+    model (ordinal: all subjects, or one model per subgroup), a table or a test per group, or the categories
+    of a measure whose values are not all categories (the figure not drawn); ``column`` and
     ``value`` name the subgroup and level (empty for all subjects; the level empty for a model of the whole
     subgroup)."""
-    part = ard[ard["analysis"].isin(ORDINAL_ANALYSES) & ard["note"].str.contains(NOT_ESTIMABLE, regex=False)]
+    part = ard[ard["analysis"].isin(("categories", *ORDINAL_ANALYSES))
+               & ard["note"].str.contains(NOT_ESTIMABLE, regex=False)]
     reasons: dict[tuple, dict[str, None]] = {}
     for analysis, measure, group_var, group, visit, note in part[
             ["analysis", "measure", "group_var", "group", "visit", "note"]].itertuples(index=False):

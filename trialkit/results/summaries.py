@@ -150,16 +150,36 @@ def descriptive(values: pd.DataFrame, change: pd.DataFrame, measure: str, config
 
 
 PAIRED_TESTS = {"paired_t": paired_t, "wilcoxon": wilcoxon}
+#: how the note of an interval's rows begins when its confidence level falls short of the requested one
+SHORT_CI = "confidence level short of the requested: "
+#: the rows of an interval: its bounds and its level
+INTERVAL_STATS = ("ci_lower", "ci_upper", "ci_level")
+
+
+def short_interval(n: int, level: float, alpha: float) -> str:
+    """Why a Hodges-Lehmann interval of ``n`` pairs is not at the requested level (empty when it is).
+
+    >>> short_interval(3, 0.75, 0.05)
+    'confidence level short of the requested: with 3 pairs even the widest interval (smallest to largest Walsh average) has 75% confidence, not 95%'
+    """
+    if not level < 1 - alpha - 1e-12:
+        return ""
+    return (f"{SHORT_CI}with {n} pair{'s' * (n != 1)} even the widest interval (smallest to largest Walsh average) "
+            f"has {100 * level:.4g}% confidence, not {100 * (1 - alpha):.4g}%")
 
 
 def paired(name: str, endpoint: pd.DataFrame, measure: str, config: StudyConfig) -> list[ArdRow]:
-    """Endpoint vs baseline of the complete pairs, per group (``name``: ``paired_t`` or ``wilcoxon``)."""
+    """Endpoint vs baseline of the complete pairs, per group (``name``: ``paired_t`` or ``wilcoxon``). A
+    Hodges-Lehmann interval whose confidence level falls short of the requested one (a handful of pairs) has
+    that said in the note of its rows (:func:`short_interval`)."""
     visits = config.visits
     contrast = Contrast.change(visits.endpoint, visits.baseline)
     rows = []
     for group_var, group, part in groups(endpoint, config):
         result = PAIRED_TESTS[name](part["value"], part["base"], alpha=config.alpha)
-        rows += ArdRow(name, measure, group_var, group, "", contrast).with_stats(result.stats())
+        short = short_interval(result.n, result.ci_level, config.alpha) if result.ci_level is not None else ""
+        rows += [row._replace(note=short) if row.stat in INTERVAL_STATS else row
+                 for row in ArdRow(name, measure, group_var, group, "", contrast).with_stats(result.stats())]
     return rows
 
 

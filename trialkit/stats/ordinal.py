@@ -50,7 +50,8 @@ class ProportionalOddsResult:
     thresholds : DataFrame
         ``threshold, estimate, se, ci_lower, ci_upper``, one row per pair of adjacent categories
         (``"1|2"``): theta_j with its SE (as polr's Intercepts). NaN where a category of the pair has no
-        observation.
+        observation and lies below or above all observed ones; an empty category between two observed ones
+        (2 and 4) gives one threshold ``"2|4"`` in place of ``"2|3"`` and ``"3|4"``, as ``clm`` names it.
     po_test : DataFrame
         ``term, statistic, df, p_value, loglik_nominal``: likelihood-ratio tests of proportional odds,
         first for all terms at once (term ``"(all terms)"``), then for each term alone
@@ -121,8 +122,17 @@ def _declare_categorical(data: pd.DataFrame, categorical) -> pd.DataFrame:
     return out
 
 
-def _threshold_labels(levels) -> list[str]:
-    return [f"{a}|{b}" for a, b in zip(levels[:-1], levels[1:])]
+def _threshold_labels(levels, observed=None) -> list[str]:
+    """``"a|b"`` for each pair of adjacent categories of ``levels``; with ``observed``, an empty category
+    between two observed ones joins its neighbours into one threshold, named as ``clm`` names it after
+    dropping the empty level (observed 2, 4, 5 of 1-7: ``1|2, 2|4, 4|5, 5|6, 6|7``)."""
+    if observed is None:
+        return [f"{a}|{b}" for a, b in zip(levels[:-1], levels[1:])]
+    seen = [float(v) for v in observed]
+    inner = [v for v in levels if seen[0] <= float(v) <= seen[-1] and float(v) in seen]
+    below = [v for v in levels if float(v) < seen[0]]
+    above = [v for v in levels if float(v) > seen[-1]]
+    return _threshold_labels([*below, inner[0]]) + _threshold_labels(inner) + _threshold_labels([inner[-1], *above])
 
 
 def _not_estimable(formula, levels, terms, po_terms, n_obs, n_excluded, findings, alpha) -> ProportionalOddsResult:
@@ -229,8 +239,13 @@ def proportional_odds(data: pd.DataFrame, formula: str, *, levels=None, categori
     observed = [v for v in levels if float(v) in seen]  # in the measure's order and spelling
     empty = [v for v in levels if float(v) not in seen]
     if empty:
+        inside = [v for v in empty if float(observed[0]) < float(v) < float(observed[-1])] if observed else []
+        joined = (f"; the threshold across an empty category inside the observed range joins its neighbours "
+                  f"({', '.join(t for t in _threshold_labels(levels, observed) if t not in _threshold_labels(levels))})"
+                  if inside else "")
         findings.append(f"categories with no observation: {', '.join(map(str, empty))}; the model is fitted to the "
-                        f"{len(observed)} observed categories and the thresholds next to an empty one are not estimable")
+                        f"{len(observed)} observed categories and the thresholds next to an empty one are not estimable"
+                        f"{joined}")
     if len(observed) < 2:
         return fail(f"only {len(observed)} category observed: at least 2 are needed")
     codes = pd.Index(np.asarray(observed, dtype=float)).get_indexer(y)  # the order of levels is the scale's
@@ -306,7 +321,7 @@ def _fit(formula, levels, observed, codes, X, design, n_excluded, findings, alph
                         columns=COEF_COLUMNS)
     by_pair = {f"{a}|{b}": (t, s) for a, b, t, s in zip(observed[:-1], observed[1:], theta, se_theta)}
     rows = []
-    for label in _threshold_labels(levels):
+    for label in _threshold_labels(levels, observed):
         t, s = by_pair.get(label, (np.nan, np.nan))
         rows.append([label, t, s, t - z * s, t + z * s])
     thresholds = pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)

@@ -47,8 +47,10 @@ class PairedTestResult:
     alpha : float
         1 - confidence level of the CI.
     bf10 : float or None
-        paired_t: JZS Bayes factor of H1 over H0 (Cauchy prior on the standardised effect, scale
-        sqrt(2)/2), from pingouin's ``bayesfactor_ttest``; ``inf`` where it exceeds the largest float.
+        paired_t: JZS Bayes factor of H1 over H0 (Cauchy prior on the standardised effect, scale r = 0.707,
+        pingouin's ``bayesfactor_ttest`` default and JASP's; R ``BayesFactor::ttestBF``'s "medium" is
+        sqrt(2)/2 = 0.70711, which gives a BF10 larger by about 1e-4 relative); ``inf`` where it exceeds the
+        largest float.
     power : float or None
         paired_t: power of this two-sided test at level ``alpha`` for a true effect equal to the
         observed dz (pingouin's ``power_ttest(contrast="paired")``; R ``power.t.test(type = "paired",
@@ -59,6 +61,11 @@ class PairedTestResult:
     cles : float or None
         wilcoxon: common-language effect size as pingouin defines it, P(X > Y) + 0.5 P(X = Y) over all
         n x n pairs of an x with a y (Vargha and Delaney's A).
+    ci_level : float or None
+        wilcoxon: the confidence level the Hodges-Lehmann interval has (:func:`hodges_lehmann_level`): at
+        least 1 - alpha, except with so few pairs that even the widest interval falls short (n <= 5 at
+        alpha 0.05: 1 - 2^(1 - n), 0.9375 for 5 pairs, 0.5 for 2), where R's ``wilcox.test`` gives the same
+        interval (and warns when the shortfall exceeds alpha / 2).
     """
 
     method: str
@@ -75,12 +82,13 @@ class PairedTestResult:
     power: float | None = None
     rank_biserial: float | None = None
     cles: float | None = None
+    ci_level: float | None = None
 
     def stats(self) -> list[tuple[str, float]]:
         """``(stat, value)`` pairs: n, estimate, ci_lower, ci_upper, statistic, df (paired_t only),
-        p_value, effect_size, then bf10 and power (paired_t) or rank_biserial and cles (wilcoxon)."""
+        p_value, effect_size, then bf10 and power (paired_t) or rank_biserial, cles and ci_level (wilcoxon)."""
         names = ["n", "estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value", "effect_size",
-                 "bf10", "power", "rank_biserial", "cles"]
+                 "bf10", "power", "rank_biserial", "cles", "ci_level"]
         return [(s, float(getattr(self, s))) for s in names if getattr(self, s) is not None]
 
     def to_frame(self) -> pd.DataFrame:
@@ -179,6 +187,36 @@ def _signrank_lower_quantile(n: int, p: float) -> int:
     return int(np.ceil(mean + stats.norm.ppf(p) * sigma - 0.5))
 
 
+def _hl_rank(n: int, alpha: float) -> int:
+    """k: the interval runs from the k-th smallest to the k-th largest Walsh average (R: ``qsignrank``,
+    at least 1)."""
+    return max(_signrank_lower_quantile(n, alpha / 2), 1)
+
+
+def hodges_lehmann_level(n: int, *, alpha: float = 0.05) -> float:
+    """The confidence level of :func:`hodges_lehmann`'s interval for n pairs: 1 - 2 P(V <= k - 1) under the
+    signed-rank null distribution without ties (exact up to 400 pairs, normal approximation above), NaN
+    for n = 0. It is at least 1 - alpha unless n is so small that k is forced up to 1 (the widest interval):
+    then 1 - 2^(1 - n). R's ``wilcox.test(conf.int = TRUE, exact = TRUE)`` computes the same level (its
+    ``achieved.alpha``) and warns when it falls short by more than alpha / 2.
+
+    Examples
+    --------
+    >>> hodges_lehmann_level(2), hodges_lehmann_level(5)
+    (0.5, 0.9375)
+    """
+    if n < 1:
+        return float("nan")
+    k = _hl_rank(n, alpha)
+    if n <= EXACT_HL_MAX_N:
+        below = float(_signrank_cdf(n)[k - 1]) if k > 1 else 0.5**n
+    else:
+        mean = n * (n + 1) / 4
+        sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+        below = float(stats.norm.cdf((k - 1 + 0.5 - mean) / sigma))
+    return 1 - 2 * below
+
+
 def hodges_lehmann(d, *, alpha: float = 0.05) -> tuple[float, float, float]:
     """One-sample Hodges-Lehmann estimate and distribution-free CI.
 
@@ -212,7 +250,7 @@ def hodges_lehmann(d, *, alpha: float = 0.05) -> tuple[float, float, float]:
         return walsh_sum(d, rank, rng=rng) / 2
 
     estimate = walsh((m + 1) // 2) if m % 2 else (walsh(m // 2) + walsh(m // 2 + 1)) / 2
-    k = max(_signrank_lower_quantile(n, alpha / 2), 1)
+    k = _hl_rank(n, alpha)
     return estimate, walsh(k), walsh(m - k + 1)
 
 
@@ -235,9 +273,10 @@ def wilcoxon(x, y, *, alpha: float = 0.05) -> PairedTestResult:
     nan = float("nan")
     estimate, lo, hi = hodges_lehmann(d, alpha=alpha)
     cles = common_language(x, y)
+    level = hodges_lehmann_level(n, alpha=alpha) if np.isfinite(lo) else nan
     if m == 0:
         return PairedTestResult("wilcoxon", n, estimate, lo, hi, 0.0 if n else nan, None, nan, nan, alpha,
-                                rank_biserial=nan, cles=cles)
+                                rank_biserial=nan, cles=cles, ci_level=level)
     ranks = stats.rankdata(np.abs(nz))
     v = float(ranks[nz > 0].sum())
     _, ties = np.unique(ranks, return_counts=True)
@@ -251,7 +290,7 @@ def wilcoxon(x, y, *, alpha: float = 0.05) -> PairedTestResult:
     total = m * (m + 1) / 2
     rank_biserial = (2 * v - total) / total
     return PairedTestResult("wilcoxon", n, estimate, lo, hi, v, None, p, rank_biserial, alpha,
-                            rank_biserial=_pingouin_rank_biserial(nz), cles=cles)
+                            rank_biserial=_pingouin_rank_biserial(nz), cles=cles, ci_level=level)
 
 
 def _pingouin_rank_biserial(nonzero: np.ndarray) -> float:
