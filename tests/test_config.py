@@ -261,6 +261,15 @@ def test_nul_byte_in_the_study_path(tmp_path):
         load_config(str(tmp_path) + "/stu\0dy")
 
 
+@pytest.mark.parametrize("tail", ["a" * 300, "a" * 300 + "/study.yaml"])
+def test_a_study_path_too_long_for_the_file_system_is_exit_2(tmp_path, capsys, tail):
+    from tests.helpers import run_cli
+
+    result = run_cli(capsys, "validate", "--quiet", str(tmp_path / tail))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.err.endswith(": cannot read the study configuration: File name too long\n")
+
+
 def test_control_characters_in_a_key_are_shown_escaped(make_study, capsys):
     err = _config_error(capsys, make_study(config={"study": {"id\x1b[2J": "X"}}))
     assert "  study.id\\x1b[2J: unknown key\n" in err and "\x1b" not in err

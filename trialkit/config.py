@@ -371,10 +371,14 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     if "\x00" in str(path):
         raise ConfigError(f"{shown(path, quote=True)}: the path holds a NUL byte; name the study folder or its study.yaml")
-    if path.is_dir():
-        path = path / "study.yaml"
-    if not path.is_file():
-        if path.is_symlink() and not path.exists():
+    try:
+        if path.is_dir():
+            path = path / "study.yaml"
+        is_file, is_link = path.is_file(), path.is_symlink()
+    except OSError as exc:  # a name too long, an I/O error
+        raise ConfigError(f"{shown(path)}: cannot read the study configuration: {exc.strerror or exc}") from None
+    if not is_file:
+        if is_link and not path.exists():
             raise ConfigError(f"{shown(path)}: a symbolic link that leads nowhere or back to itself; "
                               "expected a study.yaml file")
         raise ConfigError(f"{shown(path)}: no study configuration found (expected a study.yaml file)")
