@@ -166,6 +166,27 @@ def test_nan_or_infinite_range_bound(make_study, capsys, bound):
     assert "  measures.CGI-S.min: Input should be a finite number (got " in err
 
 
+@pytest.mark.parametrize("number", ["0x" + "f" * 5000, "-0" + "7" * 40, "0b" + "1" * 200])
+def test_a_huge_integer_in_another_base(make_study, capsys, number):
+    """0xfff... (5000 digits) passed the digit count, and quoting it in the message was a traceback (Python
+    writes no integer of more than 4300 decimal digits)."""
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace("    max: 7\n", f"    max: {number}\n", 1)
+    err = _config_error(capsys, _write(study, text))
+    assert "digits; study.yaml holds no setting that large\n" in err
+
+
+def test_an_unquoted_date_is_the_text_written(make_study):
+    """``data_cutoff: 2018-01-15`` was a date object, refused as "Input should be a valid string"."""
+    study = make_study()
+    text = (study / "study.yaml").read_text().replace("  title: Test study\n",
+                                                       "  title: Test study\n  data_cutoff: 2018-01-15\n")
+    text = text.replace("- Week 2\n", "- 2018-03-01 10:00:00\n").replace("endpoint: Week 2", "endpoint: 2018-03-01 10:00:00")
+    config = load_config(_write(study, text))
+    assert config.study.data_cutoff == "2018-01-15"
+    assert config.visits.order[-1] == config.visits.endpoint == "2018-03-01 10:00:00"
+
+
 def test_a_5000_digit_integer(make_study, capsys):
     study = make_study()
     text = (study / "study.yaml").read_text().replace("    max: 7\n", f"    max: {'9' * 5000}\n", 1)
@@ -259,6 +280,15 @@ def test_nul_byte_in_a_data_path(make_study, capsys):
 def test_nul_byte_in_the_study_path(tmp_path):
     with pytest.raises(ConfigError, match=r"holds a NUL byte"):
         load_config(str(tmp_path) + "/stu\0dy")
+
+
+@pytest.mark.parametrize("tail", ["a" * 300, "a" * 300 + "/study.yaml"])
+def test_a_study_path_too_long_for_the_file_system_is_exit_2(tmp_path, capsys, tail):
+    from tests.helpers import run_cli
+
+    result = run_cli(capsys, "validate", "--quiet", str(tmp_path / tail))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.err.endswith(": cannot read the study configuration: File name too long\n")
 
 
 def test_control_characters_in_a_key_are_shown_escaped(make_study, capsys):

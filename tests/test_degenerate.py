@@ -49,6 +49,13 @@ def _long_tier(s):
     return s
 
 
+def _digit_tiers(s):
+    """A level of 5,000 digits (Python's int() converts at most 4,300: sorting the levels was a traceback) and
+    one that is a superscript two (str.isdigit() but not int())."""
+    s["TIER"] = s["TIER"].map({"1": "9" * 5000, "2": "\u00b2"}).fillna(s["TIER"])
+    return s
+
+
 CASES = {
     "every endpoint value missing": (dict(records=_endpoint_missing), ("paired_t", "CGI-S", "overall")),
     "a measure whose values are all equal": (dict(records=_all_equal), ("lmm", "CGI-S", "overall")),
@@ -56,6 +63,7 @@ CASES = {
     "two subjects": (dict(records=_first(2), subjects=_first(2)), ("mmrm", "CGI-S", "overall")),
     "a subgroup with one level": (dict(subjects=_one_tier), ("lmm", "CGI-S", "TIER")),
     "a 90-character subgroup level": (dict(subjects=_long_tier), None),
+    "subgroup levels of 5,000 digits and a superscript": (dict(subjects=_digit_tiers), None),
 }
 
 

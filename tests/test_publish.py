@@ -360,3 +360,20 @@ def test_the_default_output_folder_is_checked_too(make_study):
         run_study(study)
     config = load_config(study)
     assert config.root == study
+
+
+# ---- names the file system cannot take -------------------------------------------------------------------
+
+LONG = "a" * 300  # beyond the 255 bytes a file name may have on Linux and macOS
+
+
+@pytest.mark.parametrize("tail", [LONG, f"new/{LONG}/out"])
+def test_a_name_too_long_is_exit_2_and_leaves_nothing(make_study, capsys, tmp_path, tail):
+    """Exit 1 with a traceback before (the failure handler looked at the folder again); and the folders made
+    before mkdir failed ("new") stayed."""
+    study = make_study()
+    before = sorted(os.listdir(tmp_path))
+    result = run_cli(capsys, "run", "--quiet", str(study), "--out", str(tmp_path / tail))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "the path or a name in it is too long for the file system; nothing was written" in result.err
+    assert sorted(os.listdir(tmp_path)) == before

@@ -130,3 +130,16 @@ def test_a_figure_that_cannot_be_shown_stops_the_pdf():
     broken = [figures.draw(MEAN), "<svg xmlns='http://www.w3.org/2000/svg'><unclosed></svg>"]
     with pytest.raises(RuntimeError, match="could not show the report's figures"):
         render_pdf(html, fetcher=ConfinedFetcher(figures=broken), figures=2)
+
+
+@pytest.mark.parametrize("chars", [1_000, 200_000])
+def test_a_subject_id_too_long_for_the_waterfall_is_cut(chars):
+    """A 1,000-character subject id sized the plot's bottom margin beyond its height: matplotlib raised
+    "Width and height specified must be non-negative" (a traceback, nothing written)."""
+    from trialkit.report.spec import WaterfallPlot
+
+    long_id = "S" * chars
+    svg = figures.draw(WaterfallPlot((1.0, -1.0), (long_id, "S2"), (0, 1), ("A", "B"), "change", "subjects"))
+    cut = "S" * (figures.SUBJECT_CHARS - 1) + "\u2026"
+    assert f">{cut}<" in svg and "S" * figures.SUBJECT_CHARS not in svg
+    assert figures.size(WaterfallPlot((1.0,), (long_id,), (), (), "", ""))[1] < 5

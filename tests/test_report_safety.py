@@ -129,3 +129,29 @@ def test_a_table_with_many_subgroup_levels_is_set_on_landscape_pages(make_study,
     assert "CGI-S: CGI-S\nTable 14.2.1" in values  # the measure's heading on the page of its first table
     assert "10 (N=2)" in values
     assert any("Table 14.1.1 Analysis population" in text for width, text in pages if width == 595)
+
+
+def test_control_characters_and_bidi_overrides_are_shown_as_escapes_in_every_output(make_study, tmp_path):
+    """A right-to-left override (U+202E) reversed the rest of its line in the HTML, the PDF and the RTF ("Cost
+    $5 to $10" of a label showed as "01$ ot 5$ tsoC", a sponsor "\\u202eevil" as "live"); an ANSI escape went
+    into the HTML and the RTF as it was. Each is now written as its escape, as messages write it."""
+    from trialkit.pipeline import run_study
+
+    tier = "\u202egnp.exe"  # shows as "exe.png" when the override acts
+    visit = "Week\x1b[31m 1"
+    records = RECORDS.replace("Week 1", visit)
+    subjects = SUBJECTS.replace("S1,1,", f"S1,{tier},")
+    study = make_study(config={"study": {"id": "T-1", "sponsor": "\u202eevil"},
+                               "visits": {"order": ["Baseline", visit, "Week 2"], "baseline": "Baseline",
+                                          "endpoint": "Week 2"}},
+                       records=records, subjects=subjects)
+    run_study(study, tmp_path / "out")
+    out = tmp_path / "out"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    pdf = "\n".join(page.extract_text() for page in PdfReader(out / "report.pdf").pages)
+    rtf = "".join(p.read_text(encoding="ascii") for p in sorted((out / "tables").glob("*.rtf")))
+    for text in (html, pdf):
+        assert "\u202e" not in text and "\x1b" not in text
+        assert "\\u202eevil" in text and "\\u202egnp.exe" in text and "Week\\x1b[31m 1" in text
+    assert "\\u8238" not in rtf and "\\u-" not in rtf  # no override written as an RTF character
+    assert "\\\\u202egnp.exe" in rtf and "Week\\\\x1b[31m 1" in rtf  # the escape's backslash, escaped for RTF

@@ -12,7 +12,7 @@ import zlib
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import Canary, run_hostile
+from tests.helpers import Canary, run_cli, run_hostile
 from trialkit.confined import study_logo, study_templates
 from trialkit.config import load_config
 from trialkit.errors import ConfigError
@@ -178,3 +178,10 @@ def test_a_template_that_attaches_files_to_the_pdf_attaches_nothing(make_study, 
         assert b"root:" not in (tmp_path / "out" / "report.pdf").read_bytes()
     finally:
         canary.close()
+
+
+def test_a_logo_whose_name_is_too_long_is_exit_2(make_study, capsys):
+    study = make_study({"study": {"id": "S", "logo": "a" * 300 + ".png"}})
+    result = run_cli(capsys, "validate", "--quiet", str(study))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "study.logo: " in result.err and "cannot be read: File name too long" in result.err

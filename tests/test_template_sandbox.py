@@ -203,3 +203,19 @@ def test_a_run_in_the_render_process_names_the_template_and_line(make_study, tmp
     outcome = run_hostile(capsys, monkeypatch, study, tmp_path / "out", render_process=True)
     assert outcome.code == 2
     assert f"{(study / 'templates' / 'report.html.j2').resolve()}, line 2: refused by the template sandbox" in outcome.err
+
+
+@pytest.mark.parametrize("template", ["<p>{{ report.study.id }} only</p>\n",
+                                      '<p>{{ report.study.id }}</p>{{ figures["Figure 14.2.1"] }}\n'])
+def test_a_study_template_that_leaves_figures_out_makes_its_report(make_study, tmp_path, capsys, monkeypatch,
+                                                                    template):
+    """The PDF's check that every figure shows counted the report's figures, not the template's: a study's own
+    page without (all of) them was exit 1, "internal error ... could not show the report's figures"."""
+    from pypdf import PdfReader
+
+    study = make_study()
+    (study / "templates").mkdir()
+    (study / "templates" / "report.html.j2").write_text(template)
+    outcome = run_hostile(capsys, monkeypatch, study, tmp_path / "out")
+    assert outcome.code == 0, outcome.err
+    assert "T-1" in PdfReader(tmp_path / "out" / "report.pdf").pages[0].extract_text()

@@ -330,3 +330,16 @@ def test_fifty_thousand_findings(make_study):
     lines = str(caught.value).splitlines()
     assert lines[0] == "50000 data problems stop the analysis:" and len(lines) == 22
     assert lines[-1] == "  ... and 49980 more (run `trialkit validate` to list all)"
+
+
+def test_a_covariate_of_numbers_with_one_text_value_is_a_finding(make_study):
+    """Issue 11.4: a covariate holding numbers and one text value was summarised as categories without a word."""
+    subjects = SUBJECTS.replace("SUBJID,TIER,GRM1\n", "SUBJID,TIER,GRM1,AGE\n").replace("S1,1,1\n", "S1,1,1,13\n")
+    subjects = subjects.replace("S2,2,0\n", "S2,2,0,fifteen\n").replace("S3,1,yes\n", "S3,1,yes,14\n")
+    study = make_study(config={"subjects": {"genotype_flags": ["GRM1"], "subgroups": ["TIER"], "covariates": ["AGE"]}},
+                       subjects=subjects)
+    found = _findings(study)
+    found = found[found["check"] == "covariate_type"]
+    assert found[["severity", "file", "row", "column", "value", "subject"]].values.tolist() == [
+        ["warning", "subjects.csv", 3, "AGE", "fifteen", "S2"]]
+    assert found["message"].iloc[0].startswith("covariate AGE holds numbers and 1 value(s) that are not")

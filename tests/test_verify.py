@@ -181,6 +181,21 @@ def test_a_malformed_manifest_names_the_key_and_is_exit_2(recorded, tmp_path, ca
     assert f"{out / 'manifest.json'}: {message}" in result.err and "Traceback" not in result.err
 
 
+def test_a_study_path_too_long_for_the_file_system_is_exit_2(recorded, tmp_path, capsys, no_rerun):
+    _, out = _copy(recorded, tmp_path)
+    manifest = _manifest(out)
+    manifest["study"] = str(tmp_path / ("a" * 300) / "study.yaml")
+    _write(out, manifest)
+    result = run_cli(capsys, "verify", str(out))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{out / 'manifest.json'}: cannot read " in result.err and "File name too long" in result.err
+
+
+def test_an_output_folder_too_long_for_the_file_system_is_exit_2(tmp_path, capsys):
+    result = run_cli(capsys, "verify", str(tmp_path / ("a" * 300)))
+    assert result.code == 2 and "Traceback" not in result.err and "File name too long" in result.err
+
+
 @pytest.mark.parametrize("path", ["/etc/passwd", "../study/study.yaml", "tables/../../study/study.yaml", "tables//x",
                                   "./ard.csv", "C:/Windows/win.ini", "tables\\t_14_2_1.rtf", "escape/passwd"])
 def test_output_paths_outside_the_output_folder_are_exit_2(recorded, tmp_path, capsys, no_rerun, path):

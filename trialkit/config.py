@@ -245,7 +245,9 @@ class _YamlProblem(Exception):
 
 class _StudyLoader(yaml.SafeLoader):
     """PyYAML's safe loader (no tags that run code), refusing what it would otherwise accept silently:
-    a key given twice in one mapping (PyYAML keeps the last) and an integer too long to be a setting."""
+    a key given twice in one mapping (PyYAML keeps the last) and an integer too long to be a setting. A date or
+    time (``data_cutoff: 2018-01-15`` unquoted) is read as the text written, as YAML 1.2 reads it: every
+    setting that holds one is text."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         first_line: dict[object, int] = {}
@@ -261,7 +263,7 @@ class _StudyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        digits = sum(c.isdigit() for c in node.value)
+        digits = sum(c.isalnum() for c in node.value)  # hexadecimal digits too (0xfff...)
         if digits > MAX_INTEGER_DIGITS:
             raise _YamlProblem(node, f"a number of {digits:,} digits; study.yaml holds no setting that large")
         return super().construct_yaml_int(node)
@@ -269,6 +271,7 @@ class _StudyLoader(yaml.SafeLoader):
 
 _StudyLoader.add_constructor("tag:yaml.org,2002:map", _StudyLoader.construct_yaml_map)
 _StudyLoader.add_constructor("tag:yaml.org,2002:int", _StudyLoader.construct_yaml_int)
+_StudyLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
 
 
 def _expanded_size(root: yaml.Node) -> tuple[int, int]:
@@ -371,10 +374,14 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     if "\x00" in str(path):
         raise ConfigError(f"{shown(path, quote=True)}: the path holds a NUL byte; name the study folder or its study.yaml")
-    if path.is_dir():
-        path = path / "study.yaml"
-    if not path.is_file():
-        if path.is_symlink() and not path.exists():
+    try:
+        if path.is_dir():
+            path = path / "study.yaml"
+        is_file, is_link = path.is_file(), path.is_symlink()
+    except OSError as exc:  # a name too long, an I/O error
+        raise ConfigError(f"{shown(path)}: cannot read the study configuration: {exc.strerror or exc}") from None
+    if not is_file:
+        if is_link and not path.exists():
             raise ConfigError(f"{shown(path)}: a symbolic link that leads nowhere or back to itself; "
                               "expected a study.yaml file")
         raise ConfigError(f"{shown(path)}: no study configuration found (expected a study.yaml file)")

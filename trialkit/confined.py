@@ -68,9 +68,17 @@ def study_logo(root: Path, logo: Path, *, config_path: Path | None = None) -> Pa
         raise ConfigError(f"{key}: the path {shown(logo, quote=True)} holds a NUL byte; write the file's name")
     path = root / logo
     real_root = root.resolve()
+    real = None
     try:
         real = path.resolve()
-    except (OSError, RuntimeError):
+        path.lstat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long, a link loop, an I/O error
+        if exc.errno != errno.ELOOP:
+            raise ConfigError(f"{key}: {shown(path)} cannot be read: {shown(exc.strerror or exc)}") from None
+        real = None
+    except RuntimeError:  # a link loop (resolve)
         real = None
     if real is None or (path.is_symlink() and not path.exists()):
         problem = ("is a symbolic link that leads nowhere or back to itself" if path.is_symlink() or real is None

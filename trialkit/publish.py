@@ -37,7 +37,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,6 +208,8 @@ def _disk_error(exc: OSError, out: Path, had_outputs: bool) -> PublishError:
     kept = "previous outputs untouched" if had_outputs else "nothing was written"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return PublishError(f"no space left on {shown(out)}; {kept}")
+    if exc.errno == errno.ENAMETOOLONG:
+        return PublishError(f"--out {shown(out)}: the path or a name in it is too long for the file system; {kept}")
     if exc.errno == errno.EROFS:
         return PublishError(f"cannot write to {shown(out)}: the file system is read-only; {kept}")
     if exc.errno in (errno.EACCES, errno.EPERM):
@@ -216,8 +218,15 @@ def _disk_error(exc: OSError, out: Path, had_outputs: bool) -> PublishError:
     return PublishError(f"cannot write the outputs to {shown(out)}: {exc.strerror or exc}; {kept}")
 
 
-def _has_outputs(real: Path) -> bool:
-    return real.is_dir() and bool(set(os.listdir(real)) - OWN_FILES)
+def _has_outputs(real: Path, *, when_unreadable: bool | None = None) -> bool:
+    """Whether ``real`` holds outputs; ``when_unreadable``: the answer when the system cannot tell (a name too
+    long, an I/O error), instead of raising."""
+    try:
+        return real.is_dir() and bool(set(os.listdir(real)) - OWN_FILES)
+    except OSError:
+        if when_unreadable is None:
+            raise
+        return when_unreadable
 
 
 @contextmanager
@@ -254,6 +263,7 @@ def output_folder(out_dir: str | Path | None, config: StudyConfig | None = None)
     real = _real(out)
     if real in _claims:
         raise _busy(out)
+    missing: list[Path] = []
     try:
         _recover(real)
         _check_target(out, real, config)
@@ -263,7 +273,12 @@ def output_folder(out_dir: str | Path | None, config: StudyConfig | None = None)
         real.mkdir(parents=True, exist_ok=True)
         lock = _try_lock(real)
     except OSError as exc:
-        raise _disk_error(exc, out, had_outputs=_has_outputs(real)) from None
+        had_outputs = _has_outputs(real, when_unreadable=False)
+        if real in missing:
+            with suppress(OSError):
+                (real / LOCK).unlink(missing_ok=True)
+        _remove_empty(missing)  # the folders made before the failure (mkdir may make the first few of them)
+        raise _disk_error(exc, out, had_outputs=had_outputs) from None
     if lock is None:  # the run holding the lock owns the folder now, even one this call made
         raise _busy(out)
     claim = _Claim(real=real, lock=lock, created=created, had_outputs=had_outputs)
@@ -301,13 +316,18 @@ def _undo(claim: _Claim) -> None:
         (claim.real / name).unlink(missing_ok=True)
     if claim.created is None:
         return
-    for folder in [claim.real, *claim.real.parents]:
+    folders = [claim.real, *claim.real.parents]
+    _remove_empty(folders[:folders.index(claim.created) + 1])
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove each of ``folders`` (deepest first) that is an empty folder: one someone else put something into
+    stays, and one the system cannot remove (never made, a name too long) is passed over."""
+    for folder in folders:
         try:
-            folder.rmdir()  # only while empty: a folder someone else put something into stays
+            folder.rmdir()
         except OSError:
-            return
-        if folder == claim.created:
-            return
+            continue
 
 
 # ---- publishing ------------------------------------------------------------------------------------------

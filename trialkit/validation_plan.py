@@ -10,24 +10,18 @@ arm of the plan, subjects without a factor value, records outside an analysis's 
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.errors import ConfigError, DataError, shown
 from trialkit.findings import ROWS_NAMED, counted, issues, listed, spread, suggest
+from trialkit.natural import natural_key
 from trialkit.plan import BASELINE, DeclaredAnalysis
 
 #: columns the plan adds to the validated subjects table: the arm (text, "" = none or not in the plan) and its
 #: dose; membership of analysis set NAME is column ``set:NAME``
 ARM, DOSE = "arm", "arm_dose"
-
-
-def natural_key(text: str) -> list:
-    """Sort key that puts '2' before '10' and 'Week 8' before 'Week 16'."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def _yaml(config: StudyConfig) -> str:

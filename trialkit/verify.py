@@ -324,6 +324,13 @@ def _font_differences(before: list[dict], now: list[dict]) -> list[str]:
     return differences
 
 
+def _is_file(path: Path, manifest_path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError as exc:  # a name too long, an I/O error
+        raise TrialkitError(f"{manifest_path}: cannot read {_shown(str(path))}: {exc.strerror or exc}") from None
+
+
 def _quiet(stage: str) -> None:
     """No progress shown."""
 
@@ -335,13 +342,15 @@ def verify(out_dir: str | Path, *, progress=_quiet) -> Verification:
     from trialkit.pipeline import run_study
 
     out_dir = Path(out_dir)
+    if "\x00" in str(out_dir):
+        raise TrialkitError(f"{out_dir!r}: the path holds a NUL byte; name the output folder of a trialkit run")
     manifest_path = out_dir / MANIFEST
-    if not manifest_path.is_file():
+    if not _is_file(manifest_path, manifest_path):
         raise TrialkitError(f"{manifest_path}: no manifest found; is {out_dir} the output folder of a trialkit run?")
     recorded = read_manifest(manifest_path)
     for name in recorded.outputs:
         output_path(out_dir, name, manifest_path)  # every path checked before any file is read
-    if not recorded.study.is_file():
+    if not _is_file(recorded.study, manifest_path):
         raise TrialkitError(f"{manifest_path}: the study it records, {recorded.study}, is not there any more")
     result = Verification()
     progress("checking the study's files")

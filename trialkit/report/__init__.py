@@ -48,6 +48,7 @@ def render_report(ard: pd.DataFrame, findings: pd.DataFrame, config: StudyConfig
         (:mod:`trialkit.report.sandbox`); the message names the template file and line.
     """
     from trialkit.report.build import build_report
+    from trialkit.report.plain_text import plain
     from trialkit.report.render import InProcessExecutor, RenderJob
 
     from trialkit.confined import study_logo, study_templates
@@ -55,7 +56,9 @@ def render_report(ard: pd.DataFrame, findings: pd.DataFrame, config: StudyConfig
     # checked again here (load_config checked them): the folder may have changed since
     logo = study_logo(config.root, config.study.logo, config_path=config.source) if config.study.logo else None
     templates = study_templates(config.root, config_path=config.source)
-    job = RenderJob(build_report(ard, findings, config, manifest), templates, logo)
+    # every text as plain text, in every output: a control character or a bidi override from a data file or
+    # study.yaml is shown as its escape (\x1b, \u202e), never reorders or hides what follows it
+    job = RenderJob(plain(build_report(ard, findings, config, manifest)), templates, logo)
     return (executor or InProcessExecutor()).render(job)
 
 

@@ -47,6 +47,12 @@ HEIGHT = {MeanPlot: 2.9, TrajectoryPlot: 2.8, WaterfallPlot: 2.5}
 
 #: stacked-bar panels side by side, at most; the characters a visit's label shows below its bar
 BAR_PANELS_PER_ROW, VISIT_CHARS = 4, 16
+#: the characters a subject's id shows below its bar of a waterfall plot (the figure grows with the longest)
+SUBJECT_CHARS = 40
+
+
+def _subject_labels(plot: WaterfallPlot) -> list[str]:
+    return [_short(subject, SUBJECT_CHARS) for subject in plot.subjects]
 
 
 def size(plot: Plot) -> tuple[float, float]:
@@ -56,7 +62,7 @@ def size(plot: Plot) -> tuple[float, float]:
     if isinstance(plot, ForestPlot):
         return WIDTH, 0.75 + 0.3 * len(plot.rows)
     if isinstance(plot, WaterfallPlot) and plot.subjects:
-        return WIDTH, HEIGHT[WaterfallPlot] + _CHAR * max(map(len, plot.subjects)) * 0.8
+        return WIDTH, HEIGHT[WaterfallPlot] + _CHAR * max(map(len, _subject_labels(plot))) * 0.8
     return WIDTH, HEIGHT[type(plot)]
 
 
@@ -175,8 +181,8 @@ def _trajectories(plot: TrajectoryPlot):
 def _waterfall(plot: WaterfallPlot):
     from matplotlib.patches import Patch
 
-    values, levels = plot.values, plot.levels
-    label_chars = max(map(len, plot.subjects), default=0)
+    values, levels, subjects = plot.values, plot.levels, _subject_labels(plot)
+    label_chars = max(map(len, subjects), default=0)
     ncols = _legend_columns(list(levels), len(levels))
     fig, ax = _figure(plot, ylabel=plot.ylabel, xtick_lines=label_chars * 0.35 if plot.subjects else 0.3,
                       legend_rows=-(-len(levels) // ncols) if levels else 0)
@@ -196,7 +202,7 @@ def _waterfall(plot: WaterfallPlot):
                   linewidth=2.5, zorder=3)
     ax.axhline(0, color="#888888", linewidth=0.6)
     if plot.subjects:  # a tick per subject, labelled with its id
-        ax.set_xticks(list(x), plot.subjects, rotation=90, fontsize=6)
+        ax.set_xticks(list(x), subjects, rotation=90, fontsize=6)
     elif len(values) <= 200:
         ax.set_xticks(list(x), [])
     else:

@@ -1,4 +1,8 @@
-"""Labels drawn as plain text: the figures show a visit, measure, group or subject exactly as written.
+"""Labels drawn as plain text: the report shows a visit, measure, group or subject exactly as written.
+
+:func:`trialkit.report.render_report` applies :func:`plain` to the whole report, so that its HTML, PDF, RTF
+tables and figures show a control character or a bidi override (which would reorder the text after it:
+"Trojan Source") from a data file or study.yaml alike, as its escape.
 
 matplotlib reads ``$...$`` in any text as math (``"Cost $5 to $10"`` set in italics without its dollars, a
 bad formula an exception); :mod:`trialkit.report.figures` turns that off (``text.parse_math``, and LaTeX).

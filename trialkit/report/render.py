@@ -58,11 +58,14 @@ def make_pdf(job: RenderJob, svgs: list[str]) -> PdfResult:
     from trialkit.report import pdf_fonts
     from trialkit.report.fetcher import ConfinedFetcher
     from trialkit.report.pdf import render_pdf
-    from trialkit.report.templates import packaged_templates, render_html
+    from trialkit.report.templates import FIGURE_URL, packaged_templates, render_html
 
     html = render_html(job.report, study_templates=job.study_templates, medium="pdf")
     fetcher = ConfinedFetcher(packaged_templates(), job.study_templates, files=[job.logo], figures=svgs)
-    pdf = render_pdf(html, fetcher=fetcher, figures=sum(1 for svg in svgs if svg))
+    # every figure drawn must show; a study's own templates may leave some out (then those they show must)
+    shown = [k for k, svg in enumerate(svgs) if svg and (job.study_templates is None
+                                                         or f'src="{FIGURE_URL.format(k)}"' in html)]
+    pdf = render_pdf(html, fetcher=fetcher, figures=len(shown))
     return PdfResult(pdf, tuple(fetcher.served), tuple(fetcher.refused), pdf_fonts.environment())
 
 

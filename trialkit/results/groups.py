@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pandas as pd
 
 from trialkit.config import StudyConfig
+from trialkit.natural import natural_key
 from trialkit.validation_plan import ARM, arms_of
 
 #: ``(group_var, group)`` of all subjects
 OVERALL = ("overall", "all")
-
-
-def natural_key(text: str) -> list:
-    """Sort key that puts "2" before "10"."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def groups_of(frame: pd.DataFrame, var: str) -> Iterator[tuple[str, str, pd.DataFrame]]:

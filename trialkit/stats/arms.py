@@ -16,17 +16,13 @@ import numpy as np
 import pandas as pd
 
 from trialkit.errors import AnalysisError
+from trialkit.natural import natural_key
 from trialkit.stats.multiplicity import METHODS, adjust, dunnett
 
 INFERENCE = ["estimate", "se", "df", "statistic", "p_value", "ci_lower", "ci_upper"]
 MULTIPLICITY = (*METHODS, "dunnett")
 WEIGHTS = ("proportional", "equal")
 _FORBIDDEN = re.compile(r"[~+*:]")
-
-
-def natural_key(text: str) -> list:
-    """Sort key that puts 'Site 2' before 'Site 10'."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def as_text(column: pd.Series) -> pd.Series:
