@@ -199,6 +199,19 @@ def test_a_row_with_more_cells_than_the_header(make_study):
         "records.csv: row 4: 5 cells where the header row (row 1) names 4 columns; check the separators and quotes")
 
 
+def test_a_quote_never_closed_is_named_by_its_row(make_study):
+    # the rest of the file was one cell, and the message blamed a visit: "'Week 2' does not occur"
+    records = ('SUBJID,VISIT,PARAM,AVAL\nS1,Baseline,CGI-S,5\nS1,"Week 1,CGI-S,4\nS1,Week 2,CGI-S,3\n'
+               'S1,Week 3,CGI-S,3\n')
+    assert _data_error(make_study(records=records)) == (
+        "records.csv: row 3: a quote opens in this row and is never closed, so the rest of the file (3 lines) "
+        "would be one cell beginning 'Week 1,CGI-S,4'; close or remove the quote")
+    # a closed quote holding a line break, and a quote inside an unquoted cell, are read as before
+    data = _load(make_study(records='SUBJID,VISIT,PARAM,AVAL,NOTE\nS1,Baseline,CGI-S,5,"a\nb"\n'
+                                    'S1,Week 1,CGI-S,4,5" tall\n'))
+    assert data.records.row.tolist() == [2, 4]
+
+
 def _workbook(path, sheets: dict[str, list[list]]):
     from openpyxl import Workbook
 

@@ -110,6 +110,11 @@ def test_subjects_of_an_arm_outside_the_plan_are_counted_and_left_out(make_study
      "treatment.dose: arm 'Active' has doses [54.0, 81.0] in column DOSE; the dose-response test needs one dose per arm"),
     (SUBJECTS.replace("S1,1,1,Placebo,0,Y,701,13", "S1,1,1,Placebo,0,Y,701,thirteen"),
      "subjects.csv: row 2: column AGE: value 'thirteen': subject S1: analyses.0.covariates are continuous"),
+    # pandas reads "inf" and "nan" as numbers: an infinite age entered the model, a dose of nan passed
+    (SUBJECTS.replace("S1,1,1,Placebo,0,Y,701,13", "S1,1,1,Placebo,0,Y,701,inf"),
+     "subjects.csv: row 2: column AGE: value 'inf': subject S1: analyses.0.covariates are continuous"),
+    (SUBJECTS.replace("Active,54,Y", "Active,NaN,Y"),
+     "subjects.csv: row 3: column DOSE: value 'NaN': subject S2: treatment.dose must be a number"),
 ])
 def test_doses_and_covariates_must_be_numbers(make_study, capsys, subjects, expected):
     assert expected in _error(capsys, _study(make_study, subjects=subjects))

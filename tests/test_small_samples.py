@@ -95,3 +95,7 @@ def test_an_interval_short_of_its_level_is_said_in_the_ard_and_a_finding(make_st
         "wilcoxon, CGI-S, TIER 2, Week 2 - Baseline: Hodges-Lehmann interval: confidence level short of the requested: "
         "with 3 pairs even the widest interval (smallest to largest Walsh average) has 75% confidence, not 95%; shown "
         "as computed, as R wilcox.test does (its level: stat ci_level in ard.csv)"]
+    # and under the Wilcoxon table of the report (HTML; the PDF and RTF print the same footnotes)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert ("With so few pairs even the widest interval falls short of 95% confidence; the HL interval is shown as "
+            "computed (as R wilcox.test) and has: TIER 2 75% (3 pairs).") in html

@@ -36,10 +36,11 @@ def test_value_outside_range(make_study, capsys):
         "records.csv: row 10: column AVAL: value '9': subject S2: CGI-S must lie between 1 and 7; correct the value"))
 
 
-def test_non_numeric_value(make_study, capsys):
-    study = make_study(records=RECORDS.replace("S2,Week 1,CGI-S,4", "S2,Week 1,CGI-S,four"))
+@pytest.mark.parametrize("word", ["four", "nan", "-inf"])  # pandas reads the last two as numbers
+def test_non_numeric_value(make_study, capsys, word):
+    study = make_study(records=RECORDS.replace("S2,Week 1,CGI-S,4", f"S2,Week 1,CGI-S,{word}"))
     _fails(capsys, study, _one_problem(
-        "records.csv: row 10: column AVAL: value 'four': subject S2: CGI-S value is not a number; "
+        f"records.csv: row 10: column AVAL: value '{word}': subject S2: CGI-S value is not a number; "
         "correct it or leave the cell empty if it was not assessed"))
 
 

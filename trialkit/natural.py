@@ -1,8 +1,11 @@
-"""The natural order of labels (visits, arms, subgroup levels): "Week 2" before "Week 10"."""
+"""The natural order of labels (visits, arms, subgroup levels): "Week 2" before "Week 10"; numbers read from text."""
 
 from __future__ import annotations
 
 import re
+
+import numpy as np
+import pandas as pd
 
 _DIGITS = re.compile(r"([0-9]+)")
 
@@ -19,3 +22,16 @@ def natural_key(text: str) -> list:
     """
     parts = _DIGITS.split(text)  # text at the even positions, a run of digits at the odd ones
     return [(len(part.lstrip("0")), part.lstrip("0"), len(part)) if k % 2 else part for k, part in enumerate(parts)]
+
+
+def numbers(text: pd.Series) -> pd.Series:
+    """Text cells as float numbers: NaN where a cell is empty, not a number, or not a finite one.
+
+    ``pd.to_numeric`` reads "inf", "-Infinity" and "nan" as numbers; a covariate of "inf" would enter a model
+    and a dose of "nan" would pass as a number. Here they are values that are not numbers, as "abc" is.
+
+    >>> numbers(pd.Series(["1.5", "", "inf", "nan", "abc", "-2"])).tolist()
+    [1.5, nan, nan, nan, nan, -2.0]
+    """
+    values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
+    return values.where(np.isfinite(values))

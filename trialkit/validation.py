@@ -40,6 +40,7 @@ from trialkit.errors import ConfigError, DataError, shown
 from trialkit.findings import (ISSUE_COLUMNS, ROWS_NAMED, DataIssue, counted, issues, listed, on_records,
                                records_text, spread, suggest)
 from trialkit.loaders import StudyData
+from trialkit.natural import numbers
 from trialkit.plan import record_columns
 from trialkit.validation_plan import check_plan
 
@@ -105,10 +106,6 @@ class ValidatedStudy:
             lines.append(f"  ... and {len(errors) - MAX_LISTED} more (run `trialkit validate` to list all)")
         noun = "problem stops" if len(errors) == 1 else "problems stop"
         raise DataError(f"{len(errors)} data {noun} the analysis:\n" + "\n".join(lines))
-
-
-def _parse_numbers(raw: pd.Series) -> pd.Series:
-    return pd.to_numeric(raw.where(raw != "", None), errors="coerce").astype(float)
 
 
 def _check_config_against_data(records: pd.DataFrame, config: StudyConfig) -> None:
@@ -184,7 +181,7 @@ def validate(data: StudyData, config: StudyConfig) -> ValidatedStudy:
     """
     records = data.records.reset_index(drop=True)
     _check_config_against_data(records, config)
-    records = records.assign(value=_parse_numbers(records["raw_value"]))
+    records = records.assign(value=numbers(records["raw_value"]))
     reason = np.full(len(records), "", dtype=object)  # the check that accounts for each record left out; "" = kept
     selection, record_errors = _exclusions(records, reason, config)
 

@@ -16,7 +16,7 @@ import pandas as pd
 from trialkit.config import StudyConfig
 from trialkit.errors import ConfigError, DataError, shown
 from trialkit.findings import ROWS_NAMED, counted, issues, listed, spread, suggest
-from trialkit.natural import natural_key
+from trialkit.natural import natural_key, numbers
 from trialkit.plan import BASELINE, DeclaredAnalysis
 
 #: columns the plan adds to the validated subjects table: the arm (text, "" = none or not in the plan) and its
@@ -145,7 +145,7 @@ def _doses(subjects: pd.DataFrame, analysed: np.ndarray, config: StudyConfig) ->
     """Each analysed subject's dose as a number; one dose per arm."""
     column = config.treatment.dose
     text = subjects[column]
-    dose = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
+    dose = numbers(text).to_numpy(dtype=float)
     bad = np.flatnonzero(analysed & ~np.isfinite(dose))
     if len(bad):
         r = subjects.iloc[bad[0]]
@@ -166,9 +166,9 @@ def _check_variables(subjects: pd.DataFrame, config: StudyConfig, found: list[pd
         if column not in subjects.columns:
             continue
         text = subjects[column]
-        numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        parsed = numbers(text)
         if kind == "continuous":
-            bad = subjects[(text != "") & numbers.isna()]
+            bad = subjects[(text != "") & parsed.isna()]
             if len(bad):
                 r = bad.iloc[0]
                 raise DataError(f"{shown(r['file'])}: row {r['row']}: column {shown(column)}: value "
@@ -178,9 +178,9 @@ def _check_variables(subjects: pd.DataFrame, config: StudyConfig, found: list[pd
         if column in config.variables:
             continue
         text = subjects[column]
-        numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
-        words = subjects[(text != "") & numbers.isna()]
-        if len(words) and numbers.notna().any():
+        parsed = numbers(text)
+        words = subjects[(text != "") & parsed.isna()]
+        if len(words) and parsed.notna().any():
             r = words.iloc[0]
             found.append(issues("warning", "covariate_type", 1, file=r["file"], row=r["row"], column=column,
                                 value=r[column], subject=r["subject"],
@@ -222,9 +222,9 @@ def _check_analysis(k: int, analysis: DeclaredAnalysis, records: pd.DataFrame, s
                                                f"without {column}: left out of analysis {analysis.id}"))
             given = chosen[chosen[column] != ""]
             if option == "covariates":
-                numbers = pd.to_numeric(given[column], errors="coerce")
-                if numbers.isna().any():
-                    r = given[numbers.isna()].iloc[0]
+                parsed = numbers(given[column])
+                if parsed.isna().any():
+                    r = given[parsed.isna()].iloc[0]
                     raise DataError(f"{shown(r['file'])}: row {r['row']}: column {shown(column)}: value "
                                     f"{shown(r[column], quote=True)}: subject {shown(r['subject'])}: {key}.covariates "
                                     f"are continuous, so {column} must be a number (declare it under factors to "

@@ -136,9 +136,10 @@ def _is_blank(record: list[str]) -> bool:
     return len(record) <= 1 and not "".join(record).strip()
 
 
-def _record_lines(text: str) -> list[tuple[int, list[str]]]:
+def _record_lines(text: str, name: str) -> list[tuple[int, list[str]]]:
     """Each non-blank record with the line it starts on, as Python's csv module reads the text (slow: used
-    only when the fast count of lines does not match)."""
+    only when the fast count of lines does not match). A quote opened and never closed is an error naming
+    the row where it opens (otherwise the rest of the file would be one cell)."""
     reader = csv.reader(StringIO(text, newline=""), skipinitialspace=True)
     out = []
     line = 1
@@ -146,6 +147,13 @@ def _record_lines(text: str) -> list[tuple[int, list[str]]]:
         if not _is_blank(record):
             out.append((line, record))
         line = reader.line_num + 1
+    if out and text.count('"') % 2:
+        start, record = out[-1]
+        if any("\n" in cell or "\r" in cell for cell in record):
+            cell = next(c for c in record if "\n" in c or "\r" in c)
+            raise DataError(f"{name}: row {start}: a quote opens in this row and is never closed, so the rest of "
+                            f"the file ({reader.line_num - start + 1} lines) would be one cell beginning "
+                            f"{shown(cell.splitlines()[0], quote=True)}; close or remove the quote")
     return out
 
 
@@ -172,7 +180,7 @@ def _read_csv(path: Path, encoding: str) -> RawTable:
         cells = None
     lines = _line_numbers(text, len(cells)) if cells is not None else None
     if lines is None:  # blank lines with quoted cells, or a row pandas could not split: read it record by record
-        records = _record_lines(text)
+        records = _record_lines(text, shown(path.name))
         width = len(records[0][1])
         for line, record in records[1:]:
             if len(record) > width:

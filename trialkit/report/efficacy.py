@@ -9,7 +9,7 @@ from trialkit.config import Measure, StudyConfig
 from trialkit.report.lookup import Groups, Lookup, direction_label
 from trialkit.report.spec import (BayesFactor, Block, Cell, Count, CountPercent, Interval, MeanSD, Number, PValue,
                                   Range, Row, Table, Text)
-from trialkit.results import Contrast
+from trialkit.results import Contrast, words
 
 #: the rows of a summary table: label, and the cell made from the group's statistics and the data's decimals
 #: (means and medians with one decimal more than the data, SDs and SEs with two more)
@@ -34,6 +34,17 @@ def by_group(lookup: Lookup, groups: Groups, measure: str, statistics: list[tupl
     rows = tuple(Row((Text(label), *(make(v) if v is not None else Text("") for v in values)))
                  for label, make in statistics)
     return tuple(groups.column(gv, g) for gv, g in levels), (Block("", rows),)
+
+
+def short_intervals(lookup: Lookup, groups: Groups, measure: str, contrast: Contrast, alpha: float) -> tuple[str, ...]:
+    """A footnote naming each group whose Hodges-Lehmann interval has less than the requested confidence (a
+    handful of pairs), with the level it has (the ARD's ``ci_level``)."""
+    short = [f"{groups.name(gv, g)} {100 * w['ci_level']:.4g}% ({w['n']:.0f} pairs)" for gv, g in lookup.levels
+             if (w := lookup.get(measure, gv, g, "", contrast)) and w.get("ci_level", 1) < 1 - alpha - 1e-12]
+    if not short:
+        return ()
+    return (f"With so few pairs even the widest interval falls short of {100 * (1 - alpha):.4g}% confidence; the "
+            f"HL interval is shown as computed (as R wilcox.test) and has: {', '.join(short)}.",)
 
 
 def _summary(lookup: Lookup, groups: Groups, measure: str, visits: list[str], d: int,
@@ -110,7 +121,8 @@ def measure_tables(ard_lookup: Callable[[str], Lookup], groups: Groups, name: st
             ("V: sum of the ranks of the positive differences. Normal approximation with tie-corrected variance and "
              "continuity correction, zero differences dropped, as R wilcox.test(exact = FALSE, correct = TRUE). HL: "
              "Hodges-Lehmann estimate, the median of the Walsh averages of all paired differences (zeros included), "
-             "with the distribution-free CI from their order statistics (exact signed-rank critical value).",
+             f"with the distribution-free CI from their order statistics ({words.HL_CRITICAL}).",
+             *short_intervals(wilcox, groups, name, endpoint, config.alpha),
              "Computed by pingouin: the rank-biserial r = (R+ - R-) / (R+ + R-) over the non-zero differences (-1: "
              f"every subject lower at {visits.endpoint}, +1: every subject higher). CLES, the common-language effect "
              f"size as pingouin defines it: the probability that a {visits.endpoint} value exceeds a {visits.baseline} "

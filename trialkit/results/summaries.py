@@ -9,6 +9,7 @@ import pandas as pd
 
 from trialkit.config import StudyConfig
 from trialkit.derivations import AnalysisData
+from trialkit.natural import numbers
 from trialkit.plan import column_kind
 from trialkit.results.contrasts import Contrast
 from trialkit.results.groups import arms, groups, natural_key, subject_groups
@@ -78,8 +79,8 @@ def baseline(subjects: pd.DataFrame, config: StudyConfig) -> list[ArdRow]:
         for name in shown:
             values = part[name]
             if _numeric(values, name, config):
-                numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
-                out.extend(ArdRow("baseline", name, group_var, group).with_stats(summarize(numbers.dropna()).stats()))
+                parsed = numbers(values)
+                out.extend(ArdRow("baseline", name, group_var, group).with_stats(summarize(parsed.dropna()).stats()))
             else:  # every level seen in any subject, so that a group without it shows 0 (0%)
                 present = values[values != ""]
                 levels = sorted(set(subjects[name]) - {""}, key=natural_key)
@@ -102,7 +103,7 @@ def _arms_tests(subjects: pd.DataFrame, config: StudyConfig, shown: list[str]) -
             table = [[int(part[name].sum()) for part in by_arm], [int((~part[name].astype(bool)).sum()) for part in by_arm]]
             result = chisq_independence(table)
         elif _numeric(subjects[name], name, config):
-            result = anova_oneway([pd.to_numeric(part[name].where(part[name] != "", None), errors="coerce")
+            result = anova_oneway([numbers(part[name])
                                    for part in by_arm])
         else:
             levels = sorted(set(subjects[name]) - {""}, key=natural_key)
@@ -118,9 +119,9 @@ def _numeric(values: pd.Series, name: str, config: StudyConfig) -> bool:
     if name not in config.subjects.covariates:
         return False
     kind = column_kind(config, name)
-    numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+    parsed = numbers(values)
     present = values != ""
-    return kind == "continuous" or (kind is None and present.any() and numbers.notna().sum() == present.sum())
+    return kind == "continuous" or (kind is None and present.any() and parsed.notna().sum() == present.sum())
 
 
 def _is_arm(column: str, config: StudyConfig) -> bool:

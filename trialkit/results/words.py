@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from trialkit.stats.paired import EXACT_HL_MAX_N
+
 COVARIANCE = {"us": "unstructured", "toep": "Toeplitz", "csh": "heterogeneous compound symmetry",
               "cs": "compound symmetry", "ar1h": "heterogeneous first-order autoregressive",
               "ar1": "first-order autoregressive"}
@@ -11,6 +13,10 @@ GLS = {"us": "corSymm and varIdent", "csh": "corCompSymm and varIdent", "cs": "c
        "ar1h": "corAR1 and varIdent", "ar1": "corAR1"}
 DF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger", "residual": "residual",
       "between-within": "between-within"}
+
+
+#: how the Hodges-Lehmann interval's order statistics are chosen
+HL_CRITICAL = f"signed-rank critical value: exact up to {EXACT_HL_MAX_N:,} pairs, its normal approximation above"
 
 
 def covariance(structure: str) -> str:
