@@ -25,7 +25,7 @@ from trialkit.errors import TrialkitError, shown_message
 def _progress(quiet: bool):
     from trialkit.progress import StageProgress
 
-    return StageProgress(click.get_text_stream("stderr"), mode="off" if quiet else "auto")
+    return StageProgress(sys.stderr, mode="off" if quiet else "auto")  # not click.get_text_stream: deprecated in click 8.5
 
 
 def _echo(text: str, *, err: bool = False) -> None:
