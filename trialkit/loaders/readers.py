@@ -149,8 +149,9 @@ def _record_lines(text: str, name: str) -> list[tuple[int, list[str]]]:
         line = reader.line_num + 1
     if out and text.count('"') % 2:
         start, record = out[-1]
-        if any("\n" in cell or "\r" in cell for cell in record):
-            cell = next(c for c in record if "\n" in c or "\r" in c)
+        broken = [cell for cell in record if "\n" in cell or "\r" in cell]
+        if broken:
+            cell = broken[0]
             raise DataError(f"{name}: row {start}: a quote opens in this row and is never closed, so the rest of "
                             f"the file ({reader.line_num - start + 1} lines) would be one cell beginning "
                             f"{shown(cell.splitlines()[0], quote=True)}; close or remove the quote")
